@@ -1,0 +1,71 @@
+// Package hmacsig holds the one definition of the HMAC signature-mode canonical string,
+// shared by the SDK's signer and the fake server's verifier.
+//
+// The canonical string is this SDK's, not Reeflow's: Reeflow documents that the signature
+// covers the method, path, timestamp and body, but its exact form could not be read. When
+// Reeflow's definition is known, AppendCanonical is the only function to change.
+package hmacsig
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"strconv"
+	"sync"
+)
+
+// Header names of HMAC signature mode, in canonical MIME form so they can index an http.Header directly.
+const (
+	HeaderKey       = "X-Api-Key"
+	HeaderTimestamp = "X-Api-Timestamp"
+	HeaderSignature = "X-Api-Signature"
+)
+
+// AppendCanonical appends the canonical string of a request to dst:
+//
+//	METHOD "\n" escaped-path ["?" raw-query] "\n" unix-seconds "\n" hex(sha256(body))
+func AppendCanonical(dst []byte, method, escapedPath, rawQuery string, unix int64, body []byte) []byte {
+	dst = append(dst, method...)
+	dst = append(dst, '\n')
+	dst = append(dst, escapedPath...)
+	if rawQuery != "" {
+		dst = append(dst, '?')
+		dst = append(dst, rawQuery...)
+	}
+	dst = append(dst, '\n')
+	dst = strconv.AppendInt(dst, unix, 10)
+	dst = append(dst, '\n')
+	sum := sha256.Sum256(body)
+	return hex.AppendEncode(dst, sum[:])
+}
+
+// Key signs canonical strings with one secret. It is safe for concurrent use and reuses its
+// HMAC state between calls, so signing does not allocate a new hash per request.
+type Key struct {
+	macs sync.Pool
+}
+
+// NewKey returns a Key for secret.
+func NewKey(secret []byte) *Key {
+	k := append([]byte(nil), secret...)
+	return &Key{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+}
+
+// AppendSignature appends the lower-case hex HMAC-SHA256 of canonical to dst.
+func (k *Key) AppendSignature(dst, canonical []byte) []byte {
+	mac := k.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write(canonical)
+	var sum [sha256.Size]byte
+	dst = hex.AppendEncode(dst, mac.Sum(sum[:0]))
+	k.macs.Put(mac)
+	return dst
+}
+
+// Verify reports, in constant time, whether signature is the hex signature of canonical.
+func (k *Key) Verify(canonical []byte, signature string) bool {
+	var buf [2 * sha256.Size]byte
+	want := k.AppendSignature(buf[:0], canonical)
+	return hmac.Equal(want, []byte(signature))
+}

@@ -1,0 +1,195 @@
+package reeflow
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/reeflow/reeflow-go/internal/api"
+)
+
+// Sentinels for the category of a failed response; errors.Is matches them against any error
+// a Client returns.
+var (
+	ErrBadRequest   = errors.New("reeflow: bad request")  // 400
+	ErrUnauthorized = errors.New("reeflow: unauthorized") // 401
+	ErrForbidden    = errors.New("reeflow: forbidden")    // 403
+	ErrNotFound     = errors.New("reeflow: not found")    // 404
+	ErrRateLimited  = errors.New("reeflow: rate limited") // 429
+	ErrServer       = errors.New("reeflow: server error") // 5xx
+)
+
+// Sentinels for the rows of Reeflow's documented authentication error table. Each matches a
+// response with its documented status and message, and no other.
+var (
+	ErrInvalidAPIKey          = errors.New("reeflow: invalid API key")           // 401 "Invalid API key": unknown key ID
+	ErrInvalidAPIKeySecret    = errors.New("reeflow: invalid API key secret")    // 401 "Invalid API key secret"
+	ErrInvalidBasicAuthFormat = errors.New("reeflow: invalid Basic auth format") // 401 "Invalid Basic auth format"
+	ErrAPIKeyDisabled         = errors.New("reeflow: API key is disabled")       // 403 "API key is disabled"
+	ErrMultipleCredentials    = errors.New("reeflow: multiple credentials")      // 400 "Multiple credentials provided", or refused before sending
+)
+
+// Sentinels for problems found before anything is sent.
+var (
+	// ErrInvalidCredentials: a key ID or secret that cannot be right (see Credentials.Validate).
+	ErrInvalidCredentials = errors.New("reeflow: invalid credentials")
+	// ErrNoCredentials: no auth option and no credentials in the environment.
+	ErrNoCredentials = errors.New("reeflow: no credentials: set REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET, or pass WithBasicAuth, WithHMACAuth or WithCredentialsProvider")
+	// ErrInsecureBaseURL: a base URL that is not https (plain http is allowed on loopback only).
+	ErrInsecureBaseURL = errors.New("reeflow: insecure base URL: Reeflow accepts HTTPS only (http is allowed for loopback hosts)")
+	// ErrRedirectRefused: a redirect to another origin or from https to http, which could carry credentials away.
+	ErrRedirectRefused = errors.New("reeflow: redirect refused")
+)
+
+// documentedErrors is Reeflow's documented authentication error table.
+var documentedErrors = map[error]struct {
+	status  int
+	message string
+}{
+	ErrInvalidAPIKey:          {http.StatusUnauthorized, "Invalid API key"},
+	ErrInvalidAPIKeySecret:    {http.StatusUnauthorized, "Invalid API key secret"},
+	ErrInvalidBasicAuthFormat: {http.StatusUnauthorized, "Invalid Basic auth format"},
+	ErrAPIKeyDisabled:         {http.StatusForbidden, "API key is disabled"},
+	ErrMultipleCredentials:    {http.StatusBadRequest, "Multiple credentials provided"},
+}
+
+// maxErrorBody is how much of an error body is kept; the rest is discarded.
+const maxErrorBody = 64 << 10
+
+// APIError is a response with a non-2xx status. 400, 401 and 403 come wrapped as
+// *BadRequestError, *AuthenticationError and *PermissionDeniedError; errors.As(err, &apiErr)
+// with apiErr a *APIError works for every one of them. The status code is always set, whatever
+// the body was (empty, HTML, truncated).
+type APIError struct {
+	StatusCode int
+	Code       string        // the body's machine-readable "code", e.g. "INVALID_EXPIRATION"
+	Message    string        // the message; several validation messages joined with "; "
+	Messages   []string      // every message, as sent
+	Reason     string        // the body's "error" field, e.g. "Unauthorized"
+	RequestID  string        // X-Request-Id, when present
+	RetryAfter time.Duration // from Retry-After, when present
+	Body       []byte        // the raw body, at most 64 KiB
+}
+
+// maxMessageInError bounds the message quoted by Error, which must stay one short line.
+const maxMessageInError = 300
+
+// Error returns the status, the code and the message on one short line.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		b.WriteString(" [" + e.Code + "]")
+	}
+	switch {
+	case e.Message != "":
+		b.WriteString(": " + truncate(e.Message, maxMessageInError))
+	case len(e.Body) == 0:
+		b.WriteString(" (empty body)")
+	default:
+		b.WriteString(" (body is not a Reeflow error)")
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request ID " + truncate(e.RequestID, 100) + ")")
+	}
+	return b.String()
+}
+
+// GoString shows the fields that identify the error and leaves the raw body out.
+func (e *APIError) GoString() string {
+	return fmt.Sprintf("&reeflow.APIError{StatusCode:%d, Code:%q, Message:%q, Reason:%q, RequestID:%q, RetryAfter:%s, Body:[%d bytes]}",
+		e.StatusCode, e.Code, truncate(e.Message, maxMessageInError), e.Reason, e.RequestID, e.RetryAfter, len(e.Body))
+}
+
+// Is matches the category sentinels (ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound,
+// ErrRateLimited, ErrServer) by status, and each documented authentication error by its status
+// and message.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrBadRequest:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	row, ok := documentedErrors[target]
+	return ok && row.status == e.StatusCode && row.message == e.Message
+}
+
+// BadRequestError is a 400 response: validation errors, domain errors with a Code, or
+// "Multiple credentials provided".
+type BadRequestError struct{ *APIError }
+
+// AuthenticationError is a 401 response: the credentials were missing, unknown or wrong.
+type AuthenticationError struct{ *APIError }
+
+// PermissionDeniedError is a 403 response: a disabled key, a quota, or a missing permission.
+type PermissionDeniedError struct{ *APIError }
+
+// Unwrap returns the underlying *APIError.
+func (e *BadRequestError) Unwrap() error { return e.APIError }
+
+// Unwrap returns the underlying *APIError.
+func (e *AuthenticationError) Unwrap() error { return e.APIError }
+
+// Unwrap returns the underlying *APIError.
+func (e *PermissionDeniedError) Unwrap() error { return e.APIError }
+
+// newAPIError builds the typed error of a failed response from its status, headers and (bounded) body.
+func newAPIError(status int, header http.Header, body []byte, now time.Time) error {
+	e := &APIError{StatusCode: status, Body: body, RequestID: header.Get("X-Request-Id")}
+	e.RetryAfter, _ = parseRetryAfter(header.Get("Retry-After"), now)
+	parseErrorBody(e, body)
+	switch status {
+	case http.StatusBadRequest:
+		return &BadRequestError{e}
+	case http.StatusUnauthorized:
+		return &AuthenticationError{e}
+	case http.StatusForbidden:
+		return &PermissionDeniedError{e}
+	}
+	return e
+}
+
+// parseErrorBody fills e from any of the three documented shapes of Reeflow's error body
+// (message as a string or an array, with optional statusCode, error and code). A body in
+// another shape leaves the fields empty; the status is already set.
+func parseErrorBody(e *APIError, body []byte) {
+	var parsed api.ErrorResponse
+	if json.Unmarshal(body, &parsed) != nil {
+		return
+	}
+	if parsed.Code != nil {
+		e.Code = *parsed.Code
+	}
+	if parsed.Error != nil {
+		e.Reason = *parsed.Error
+	}
+	if one, err := parsed.Message.AsErrorMessage0(); err == nil {
+		e.Message, e.Messages = one, []string{one}
+	} else if many, err := parsed.Message.AsErrorMessage1(); err == nil {
+		e.Message, e.Messages = strings.Join(many, "; "), many
+	}
+}
+
+// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

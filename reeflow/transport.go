@@ -1,0 +1,64 @@
+package reeflow
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Transport defaults, sized for a service that calls Reeflow from many goroutines: net/http's
+// default of 2 idle connections per host would make concurrent callers dial again and again.
+const (
+	maxIdleConnsPerHost   = 100
+	dialTimeout           = 10 * time.Second
+	tlsHandshakeTimeout   = 10 * time.Second
+	responseHeaderTimeout = 60 * time.Second
+	idleConnTimeout       = 90 * time.Second
+)
+
+// defaultHTTPClient is the client used without WithHTTPClient: HTTP/2 over TLS, the proxy from
+// the environment, bounded handshakes, and enough idle connections for concurrent callers.
+func defaultHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          maxIdleConnsPerHost,
+		MaxIdleConnsPerHost:   maxIdleConnsPerHost,
+		IdleConnTimeout:       idleConnTimeout,
+		TLSHandshakeTimeout:   tlsHandshakeTimeout,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+	}}
+}
+
+// maxRedirects matches net/http's own limit.
+const maxRedirects = 10
+
+// guardRedirects returns a copy of hc that refuses redirects to another origin or from https
+// to http, so that no credential (Authorization or the HMAC headers) ever leaves the API's
+// origin, whichever client the user brought. The user's own CheckRedirect still runs after.
+func guardRedirects(hc *http.Client) *http.Client {
+	guarded := *hc
+	next := hc.CheckRedirect
+	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		from := via[0].URL
+		if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
+			return fmt.Errorf("%w: from %s to %s", ErrRedirectRefused, origin(from), origin(req.URL))
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("%w: stopped after %d redirects", ErrRedirectRefused, maxRedirects)
+		}
+		return nil
+	}
+	return &guarded
+}
+
+func origin(u *url.URL) string {
+	return u.Scheme + "://" + u.Host
+}
