@@ -2,7 +2,6 @@ package reeflow
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,8 +9,6 @@ import (
 	"sync"
 	"time"
 )
-
-var errMultipleAuthOptions = errors.New("reeflow: more than one auth option: choose one of WithBasicAuth, WithHMACAuth and WithCredentialsProvider")
 
 // authSpec is an auth option as given; NewClient builds it into an authenticator once the
 // client's clock is known.

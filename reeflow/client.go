@@ -178,3 +178,9 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// CloseIdleConnections closes the idle connections of the client's HTTP transport, for
+// programs and tests that end while the client stays reachable.
+func (c *Client) CloseIdleConnections() {
+	c.c.http.CloseIdleConnections()
+}

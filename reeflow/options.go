@@ -69,6 +69,7 @@ func WithHTTPClient(c *http.Client) Option {
 }
 
 // WithBasicAuth authenticates every request with HTTP Basic authentication (see BasicAuth).
+// Of several auth options, the last one wins.
 func WithBasicAuth(keyID, secret string) Option {
 	return withStaticAuth(keyID, secret, AuthBasic)
 }
@@ -81,9 +82,6 @@ func WithHMACAuth(keyID, secret string) Option {
 
 func withStaticAuth(keyID, secret string, mode AuthMode) Option {
 	return func(s *settings) error {
-		if s.auth != nil {
-			return errMultipleAuthOptions
-		}
 		creds := Credentials{KeyID: keyID, Secret: Secret(secret)}
 		if err := creds.Validate(); err != nil {
 			return err
@@ -97,9 +95,6 @@ func withStaticAuth(keyID, secret string, mode AuthMode) Option {
 // mode, so keys rotate without restarting the program.
 func WithCredentialsProvider(p CredentialsProvider, mode AuthMode) Option {
 	return func(s *settings) error {
-		if s.auth != nil {
-			return errMultipleAuthOptions
-		}
 		if p == nil {
 			return errors.New("reeflow: WithCredentialsProvider: nil provider")
 		}

@@ -1,0 +1,117 @@
+package reeflowtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	middleware "github.com/oapi-codegen/nethttp-middleware"
+
+	"github.com/reeflow/reeflow-go/internal/fakeapi"
+)
+
+// newHandler serves the API of openapi.yaml: requests are validated against the spec, then
+// routed to the generated strict server, which calls the fake's handlers.
+func newHandler(st *state) (http.Handler, error) {
+	spec, err := fakeapi.GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("reeflowtest: load embedded spec: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeRouteNotFound(w, r) })
+	strict := fakeapi.NewStrictHandlerWithOptions(&api{st: st, spec: spec}, nil, fakeapi.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, _ error) {
+			writeError(w, http.StatusBadRequest, "Malformed request body")
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, _ error) {
+			writeError(w, http.StatusInternalServerError, "Internal server error")
+		},
+	})
+	routes := fakeapi.HandlerWithOptions(strict, fakeapi.StdHTTPServerOptions{
+		BaseRouter: mux,
+		ErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, err error) {
+			writeValidationError(w, []string{err.Error()})
+		},
+	})
+	validate := middleware.OapiRequestValidatorWithOptions(spec, &middleware.Options{
+		DoNotValidateServers: true,
+		Options: openapi3filter.Options{
+			MultiError:         true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, // authenticate already ran
+		},
+		ErrorHandlerWithOpts: func(_ context.Context, err error, w http.ResponseWriter, r *http.Request, opts middleware.ErrorHandlerOpts) {
+			if opts.MatchedRoute == nil {
+				writeRouteNotFound(w, r)
+				return
+			}
+			writeValidationError(w, validationMessages(err))
+		},
+	})
+	return rejectMalformedJSON(validate(routes)), nil
+}
+
+// rejectMalformedJSON answers a body that is not JSON at all with one message, as NestJS does,
+// before schema validation would report it in its own words.
+func rejectMalformedJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body) // already buffered by serveHTTP
+		if len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
+			writeError(w, http.StatusBadRequest, "Malformed JSON in request body")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeRouteNotFound answers like NestJS does for an unknown route.
+func writeRouteNotFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, fmt.Sprintf("Cannot %s %s", r.Method, r.URL.EscapedPath()))
+}
+
+// validationMessages turns kin-openapi's errors into one message per problem, naming the
+// field; kin-openapi's reasons never quote the value, so no password is echoed.
+func validationMessages(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		var multi openapi3.MultiError
+		var reqErr *openapi3filter.RequestError
+		var schemaErr *openapi3.SchemaError
+		switch {
+		case errors.As(err, &multi):
+			for _, e := range multi {
+				walk(e)
+			}
+		case errors.As(err, &schemaErr):
+			if field := strings.Join(schemaErr.JSONPointer(), "."); field != "" {
+				out = append(out, field+": "+schemaErr.Reason)
+			} else {
+				out = append(out, schemaErr.Reason)
+			}
+		case errors.As(err, &reqErr) && reqErr.Err != nil:
+			walk(reqErr.Err)
+		case errors.As(err, &reqErr):
+			out = append(out, reqErr.Reason)
+		default:
+			out = append(out, firstLine(err.Error()))
+		}
+	}
+	walk(err)
+	if len(out) == 0 {
+		out = []string{"Invalid request"}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
