@@ -23,6 +23,14 @@ type Credentials struct {
 	Secret Secret
 }
 
+type credentialsFields Credentials
+
+// Format prints the key ID and "[REDACTED]" for the secret, for every verb, even nested in
+// values that fmt prints without calling their methods.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, credentialsFields(c), "reeflow.credentialsFields", "reeflow.Credentials")
+}
+
 // Validate reports, without sending anything, whether the credentials are well formed. The
 // error matches ErrInvalidCredentials and names the problem, never the secret (nor the key ID,
 // which may be a misplaced secret).

@@ -45,6 +45,13 @@ func (c PostgresConfig) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, redactedPostgresConfig(c), "reeflow.redactedPostgresConfig", "reeflow.PostgresConfig")
 }
 
+// MarshalJSON encodes the config with its password redacted, so that logging or storing a
+// config as JSON cannot leak it. Requests to Reeflow are encoded separately and do carry it.
+func (c PostgresConfig) MarshalJSON() ([]byte, error) {
+	c.Password = redactNonEmpty(c.Password)
+	return json.Marshal(redactedPostgresConfig(c))
+}
+
 // LogValue logs the config with its password redacted.
 func (c PostgresConfig) LogValue() slog.Value {
 	return slog.GroupValue(
@@ -69,6 +76,12 @@ type redactedTinybirdConfig TinybirdConfig
 func (c TinybirdConfig) Format(f fmt.State, verb rune) {
 	c.Token = redactNonEmpty(c.Token)
 	formatRedacted(f, verb, redactedTinybirdConfig(c), "reeflow.redactedTinybirdConfig", "reeflow.TinybirdConfig")
+}
+
+// MarshalJSON encodes the config with its token redacted; requests to Reeflow still carry it.
+func (c TinybirdConfig) MarshalJSON() ([]byte, error) {
+	c.Token = redactNonEmpty(c.Token)
+	return json.Marshal(redactedTinybirdConfig(c))
 }
 
 // LogValue logs the config with its token redacted.
@@ -98,6 +111,15 @@ func (c UnknownConfig) Format(f fmt.State, verb rune) {
 		return
 	}
 	fmt.Fprintf(f, "{%s [%d bytes]}", c.Type, len(c.Raw))
+}
+
+// MarshalJSON encodes the type and the size of the raw config, not its content; requests to
+// Reeflow still carry the content.
+func (c UnknownConfig) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Type     ConnectionType `json:"type"`
+		RawBytes int            `json:"raw_bytes"`
+	}{c.Type, len(c.Raw)})
 }
 
 // LogValue logs the type and the size of the raw config.

@@ -22,6 +22,13 @@ type Connection struct {
 	UpdatedAt time.Time
 }
 
+type connectionFields Connection
+
+// Format prints the connection; its config prints without password or token.
+func (c Connection) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, connectionFields(c), "reeflow.connectionFields", "reeflow.Connection")
+}
+
 // connectionWire is a connection as sent on the wire, with its config still raw until the type is known.
 type connectionWire struct {
 	ID        string          `json:"id"`
@@ -89,6 +96,20 @@ type CreateConnectionParams struct {
 type UpdateConnectionParams struct {
 	Name   *string
 	Config ConnectionConfig
+}
+
+type createConnectionFields CreateConnectionParams
+
+// Format prints the parameters; the config prints without password or token.
+func (p CreateConnectionParams) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, createConnectionFields(p), "reeflow.createConnectionFields", "reeflow.CreateConnectionParams")
+}
+
+type updateConnectionFields UpdateConnectionParams
+
+// Format prints the parameters; the config prints without password or token.
+func (p UpdateConnectionParams) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, updateConnectionFields(p), "reeflow.updateConnectionFields", "reeflow.UpdateConnectionParams")
 }
 
 // ConnectionsService manages the organization's database connections.

@@ -23,7 +23,8 @@ type CreateSessionParams struct {
 }
 
 // Session is an embed session token for <reeflow-provider auth-token=…>. The token is a
-// bearer credential: printing or logging a Session shows "[REDACTED]" in its place.
+// bearer credential: printing, logging or JSON-encoding a Session shows "[REDACTED]" in its
+// place. Hand sess.Token itself to the page that embeds the dashboard.
 type Session struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
@@ -40,6 +41,13 @@ func (s Session) Format(f fmt.State, verb rune) {
 // LogValue logs the expiry, not the token.
 func (s Session) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("token", redactNonEmpty(s.Token)), slog.Time("expires_at", s.ExpiresAt))
+}
+
+// MarshalJSON encodes the session with its token redacted, so that a Session logged or stored
+// as JSON cannot leak it.
+func (s Session) MarshalJSON() ([]byte, error) {
+	s.Token = redactNonEmpty(s.Token)
+	return json.Marshal(redactedSession(s))
 }
 
 // UnmarshalJSON decodes a session and refuses one without a token or an expiry.

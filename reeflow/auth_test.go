@@ -1,0 +1,155 @@
+package reeflow_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+func TestBasicAuthMatchesCurlAndTheDocs(t *testing.T) {
+	t.Parallel()
+	edit, err := reeflow.BasicAuth(docKeyID, docSecret)
+	require.NoError(t, err)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://api.reeflow.com/connections", nil)
+	require.NoError(t, err)
+	require.NoError(t, edit(context.Background(), req))
+	assert.Equal(t, docHeader, req.Header.Get("Authorization"))
+	user, pass, ok := req.BasicAuth()
+	require.True(t, ok)
+	assert.Equal(t, docKeyID, user)
+	assert.Equal(t, docSecret, pass)
+}
+
+func TestBasicAuthSecretMayContainColon(t *testing.T) {
+	t.Parallel()
+	edit, err := reeflow.BasicAuth("key_x", "se:cret")
+	require.NoError(t, err)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://api.reeflow.com/", nil)
+	require.NoError(t, edit(context.Background(), req))
+	_, pass, _ := req.BasicAuth()
+	assert.Equal(t, "se:cret", pass)
+}
+
+func TestBasicAuthAllocatesAtMostOncePerRequest(t *testing.T) {
+	edit, err := reeflow.BasicAuth(docKeyID, docSecret)
+	require.NoError(t, err)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://api.reeflow.com/connections", nil)
+	ctx := context.Background()
+	allocs := testing.AllocsPerRun(100, func() { _ = edit(ctx, req) })
+	assert.LessOrEqual(t, allocs, 1.0)
+}
+
+func TestCredentialChecks(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-CANARY-value"
+	cases := []struct {
+		name, id, secret, problem string
+	}{
+		{"empty key ID", "", secret, "API key ID is empty"},
+		{"no key_ prefix", "abc123", secret, `does not start with "key_"`},
+		{"swapped ID and secret", secret, "key_abc", `does not start with "key_"`},
+		{"colon in key ID", "key_a:b", secret, `contains ":"`},
+		{"space in key ID", "key_a b", secret, "white space"},
+		{"empty secret", "key_abc", "", "secret is empty"},
+		{"trailing newline", "key_abc", secret + "\n", "ends with a line break"},
+		{"trailing CRLF", "key_abc", secret + "\r\n", "ends with a line break"},
+		{"leading space", "key_abc", " " + secret, "starts or ends with white space"},
+		{"inner tab", "key_abc", "s3cr3t\tCANARY", "contains white space or a control character"},
+		{"control character", "key_abc", "s3cr3t\x00CANARY", "control character"},
+		{"invalid UTF-8", "key_abc", "s3cr3t\xffCANARY", "not valid UTF-8"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for name, build := range map[string]func() error{
+				"BasicAuth":     func() error { _, err := reeflow.BasicAuth(tc.id, tc.secret); return err },
+				"HMACAuth":      func() error { _, err := reeflow.HMACAuth(tc.id, tc.secret); return err },
+				"WithBasicAuth": func() error { _, err := reeflow.NewClient(reeflow.WithBasicAuth(tc.id, tc.secret)); return err },
+				"WithHMACAuth":  func() error { _, err := reeflow.NewClient(reeflow.WithHMACAuth(tc.id, tc.secret)); return err },
+			} {
+				err := build()
+				require.Error(t, err, name)
+				assert.ErrorIs(t, err, reeflow.ErrInvalidCredentials, name)
+				assert.Contains(t, err.Error(), tc.problem, name)
+				assert.NotContains(t, err.Error(), "CANARY", name)
+			}
+		})
+	}
+}
+
+func TestCredentialsNeverSentWhenInvalid(t *testing.T) {
+	t.Parallel()
+	_, rec := newRecorder(t, reply(200, `[]`))
+	_, err := reeflow.NewClient(reeflow.WithBaseURL("http://127.0.0.1:1"), reeflow.WithBasicAuth("key_abc", "secret\n"))
+	require.ErrorIs(t, err, reeflow.ErrInvalidCredentials)
+	assert.Empty(t, rec.all())
+}
+
+func TestEditorsCannotAddASecondCredential(t *testing.T) {
+	t.Parallel()
+	hmacHeader := func(_ context.Context, r *http.Request) error { r.Header.Set("X-API-Key", "key_other"); return nil }
+	client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithRequestEditor(hmacHeader))
+	_, err := client.Connections.List(context.Background())
+	require.ErrorIs(t, err, reeflow.ErrMultipleCredentials)
+	assert.NotErrorIs(t, err, reeflow.ErrInvalidAPIKey)
+
+	basic, err := reeflow.BasicAuth("key_other", "other")
+	require.NoError(t, err)
+	client2, _ := newRecorder(t, reply(200, `[]`))
+	_, err = client2.Connections.List(context.Background(), basic)
+	require.ErrorIs(t, err, reeflow.ErrMultipleCredentials)
+	assert.Empty(t, rec.all(), "nothing may be sent")
+}
+
+func TestRequestEditorsRunInOrderBeforeAuth(t *testing.T) {
+	t.Parallel()
+	var order []string
+	editor := func(name string) reeflow.RequestEditorFn {
+		return func(_ context.Context, r *http.Request) error {
+			order = append(order, name)
+			assert.Empty(t, r.Header.Get("Authorization"), "auth runs after the editors")
+			r.Header.Add("X-Trace", name)
+			return nil
+		}
+	}
+	client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithRequestEditor(editor("client")))
+	_, err := client.Connections.List(context.Background(), editor("call"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"client", "call"}, order)
+	got := rec.last(t)
+	assert.Equal(t, []string{"client", "call"}, got.Header.Values("X-Trace"))
+	assert.Equal(t, docHeader, got.Header.Get("Authorization"))
+}
+
+func TestRequestEditorErrorStopsTheRequest(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	client, rec := newRecorder(t, reply(200, `[]`))
+	_, err := client.Connections.List(context.Background(), func(context.Context, *http.Request) error { return boom })
+	require.ErrorIs(t, err, boom)
+	assert.Contains(t, err.Error(), "list connections")
+	assert.Empty(t, rec.all())
+}
+
+func TestAuthModeString(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "basic", reeflow.AuthBasic.String())
+	assert.Equal(t, "hmac", reeflow.AuthHMAC.String())
+	assert.Equal(t, "AuthMode(7)", fmt.Sprint(reeflow.AuthMode(7)))
+}
+
+func TestCredentialsValidate(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, reeflow.Credentials{KeyID: docKeyID, Secret: docSecret}.Validate())
+	err := reeflow.Credentials{KeyID: docKeyID, Secret: docSecret + " "}.Validate()
+	require.ErrorIs(t, err, reeflow.ErrInvalidCredentials)
+	assert.False(t, strings.Contains(err.Error(), docSecret))
+}

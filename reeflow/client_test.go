@@ -1,0 +1,123 @@
+package reeflow_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+// Tests that set environment variables cannot run in parallel.
+
+func TestNewClientFromEnvironment(t *testing.T) {
+	var gotAuth string
+	srv := newPlainServer(t, func(w http.ResponseWriter, r *http.Request) {
+		gotAuth = r.Header.Get("Authorization")
+		reply(200, `[]`)(w, r)
+	})
+	t.Setenv("REEFLOW_API_KEY_ID", docKeyID)
+	t.Setenv("REEFLOW_API_KEY_SECRET", docSecret)
+	t.Setenv("REEFLOW_BASE_URL", srv.URL)
+	client, err := reeflow.NewClient()
+	require.NoError(t, err)
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, docHeader, gotAuth)
+}
+
+func TestNewClientEnvironmentErrors(t *testing.T) {
+	cases := []struct {
+		name, id, secret, mode string
+		is                     error
+		mentions               string
+	}{
+		{"nothing set", "", "", "", reeflow.ErrNoCredentials, "REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET"},
+		{"no secret", docKeyID, "", "", reeflow.ErrNoCredentials, "REEFLOW_API_KEY_SECRET is not set"},
+		{"no key ID", "", docSecret, "", reeflow.ErrNoCredentials, "REEFLOW_API_KEY_ID is not set"},
+		{"newline from an env file", docKeyID, docSecret + "\n", "", reeflow.ErrInvalidCredentials, "line break"},
+		{"unknown mode", docKeyID, docSecret, "digest", nil, "REEFLOW_AUTH_MODE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("REEFLOW_API_KEY_ID", tc.id)
+			t.Setenv("REEFLOW_API_KEY_SECRET", tc.secret)
+			t.Setenv("REEFLOW_AUTH_MODE", tc.mode)
+			_, err := reeflow.NewClient()
+			require.Error(t, err)
+			if tc.is != nil {
+				assert.ErrorIs(t, err, tc.is)
+			}
+			assert.Contains(t, err.Error(), tc.mentions)
+			assert.NotContains(t, err.Error(), docSecret)
+		})
+	}
+}
+
+func TestAuthOptionOverridesEnvironment(t *testing.T) {
+	t.Setenv("REEFLOW_API_KEY_ID", "")
+	t.Setenv("REEFLOW_API_KEY_SECRET", "")
+	_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret))
+	require.NoError(t, err)
+}
+
+func TestHTTPSOnly(t *testing.T) {
+	t.Parallel()
+	auth := reeflow.WithBasicAuth(docKeyID, docSecret)
+	for _, ok := range []string{
+		"https://api.reeflow.com", "https://api.reeflow.com/", "https://proxy.example/reeflow",
+		"http://127.0.0.1:4010", "http://localhost:4010", "http://[::1]:4010", "http://127.0.0.2",
+	} {
+		_, err := reeflow.NewClient(reeflow.WithBaseURL(ok), auth)
+		assert.NoError(t, err, ok)
+	}
+	for _, insecure := range []string{"http://api.reeflow.com", "http://10.0.0.1:80", "http://localhost.evil.com"} {
+		_, err := reeflow.NewClient(reeflow.WithBaseURL(insecure), auth)
+		assert.ErrorIs(t, err, reeflow.ErrInsecureBaseURL, insecure)
+	}
+	for _, bad := range []string{"api.reeflow.com", "ftp://api.reeflow.com", "https://", "https://key_a:secret@api.reeflow.com", "https://api.reeflow.com/?x=1", "://"} {
+		_, err := reeflow.NewClient(reeflow.WithBaseURL(bad), auth)
+		assert.Error(t, err, bad)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "secret@", bad)
+		}
+	}
+}
+
+func TestBaseURLPathPrefixIsKept(t *testing.T) {
+	t.Parallel()
+	var path string
+	srv := newPlainServer(t, func(w http.ResponseWriter, r *http.Request) { path = r.URL.Path; reply(200, `[]`)(w, r) })
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL+"/reeflow"), reeflow.WithBasicAuth(docKeyID, docSecret))
+	require.NoError(t, err)
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "/reeflow/connections", path)
+}
+
+func TestBadOptionsAreErrors(t *testing.T) {
+	t.Parallel()
+	for name, opt := range map[string]reeflow.Option{
+		"empty base URL":     reeflow.WithBaseURL(""),
+		"nil HTTP client":    reeflow.WithHTTPClient(nil),
+		"nil editor":         reeflow.WithRequestEditor(nil),
+		"negative retries":   reeflow.WithMaxRetries(-1),
+		"negative timeout":   reeflow.WithTimeout(-1),
+		"negative retry cap": reeflow.WithMaxRetryAfter(-1),
+		"control in UA":      reeflow.WithUserAgent("x\r\nInjected: 1"),
+		"nil provider":       reeflow.WithCredentialsProvider(nil, reeflow.AuthBasic),
+		"unknown auth mode":  reeflow.WithCredentialsProvider(staticProvider{}, reeflow.AuthMode(9)),
+	} {
+		_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), opt)
+		assert.Error(t, err, name)
+	}
+}
+
+type staticProvider struct{ creds reeflow.Credentials }
+
+func (p staticProvider) Credentials(context.Context) (reeflow.Credentials, error) {
+	return p.creds, nil
+}

@@ -1,0 +1,189 @@
+package reeflow_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+// documentedRows is Reeflow's documented Basic authentication error table.
+var documentedRows = []struct {
+	sentinel error
+	status   int
+	message  string
+}{
+	{reeflow.ErrInvalidAPIKey, 401, "Invalid API key"},
+	{reeflow.ErrInvalidAPIKeySecret, 401, "Invalid API key secret"},
+	{reeflow.ErrInvalidBasicAuthFormat, 401, "Invalid Basic auth format"},
+	{reeflow.ErrAPIKeyDisabled, 403, "API key is disabled"},
+	{reeflow.ErrMultipleCredentials, 400, "Multiple credentials provided"},
+}
+
+func TestDocumentedErrorTable(t *testing.T) {
+	t.Parallel()
+	for _, row := range documentedRows {
+		t.Run(row.message, func(t *testing.T) {
+			t.Parallel()
+			body := `{"message":"` + row.message + `","error":"` + http.StatusText(row.status) + `","statusCode":` + strconv.Itoa(row.status) + `}`
+			client, _ := newRecorder(t, reply(row.status, body))
+			_, err := client.Connections.List(context.Background())
+			require.Error(t, err)
+			for _, other := range documentedRows {
+				if other.sentinel == row.sentinel {
+					assert.ErrorIs(t, err, other.sentinel)
+				} else {
+					assert.NotErrorIs(t, err, other.sentinel, "must not match %v", other.sentinel)
+				}
+			}
+			var apiErr *reeflow.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, row.status, apiErr.StatusCode)
+			assert.Equal(t, row.message, apiErr.Message)
+			assert.Equal(t, http.StatusText(row.status), apiErr.Reason)
+			switch row.status {
+			case 400:
+				var typed *reeflow.BadRequestError
+				assert.ErrorAs(t, err, &typed)
+				assert.ErrorIs(t, err, reeflow.ErrBadRequest)
+			case 401:
+				var typed *reeflow.AuthenticationError
+				assert.ErrorAs(t, err, &typed)
+				assert.ErrorIs(t, err, reeflow.ErrUnauthorized)
+			case 403:
+				var typed *reeflow.PermissionDeniedError
+				assert.ErrorAs(t, err, &typed)
+				assert.ErrorIs(t, err, reeflow.ErrForbidden)
+			}
+		})
+	}
+}
+
+func TestErrorBodyShapes(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name                  string
+		status                int
+		body                  string
+		code, message, reason string
+		messages              []string
+		sentinel              error
+	}{
+		{
+			name: "standard", status: 403,
+			body:    `{"message": "Quota exceeded: maximum 20 API keys allowed per organization (currently: 20)", "statusCode": 403, "error": "Forbidden"}`,
+			message: "Quota exceeded: maximum 20 API keys allowed per organization (currently: 20)", reason: "Forbidden",
+			messages: []string{"Quota exceeded: maximum 20 API keys allowed per organization (currently: 20)"}, sentinel: reeflow.ErrForbidden,
+		},
+		{
+			name: "code", status: 400,
+			body: `{"code": "INVALID_EXPIRATION", "message": "Expiration cannot be more than 86400 seconds from now"}`,
+			code: "INVALID_EXPIRATION", message: "Expiration cannot be more than 86400 seconds from now",
+			messages: []string{"Expiration cannot be more than 86400 seconds from now"}, sentinel: reeflow.ErrBadRequest,
+		},
+		{
+			name: "validation", status: 400,
+			body:    `{"message": ["name must be a string", "name should not be empty"], "error": "Bad Request", "statusCode": 400}`,
+			message: "name must be a string; name should not be empty", reason: "Bad Request",
+			messages: []string{"name must be a string", "name should not be empty"}, sentinel: reeflow.ErrBadRequest,
+		},
+		{name: "empty", status: 502, body: ``, sentinel: reeflow.ErrServer},
+		{name: "html", status: 503, body: `<html><body><h1>503 Service Unavailable</h1></body></html>`, sentinel: reeflow.ErrServer},
+		{name: "truncated", status: 401, body: `{"message": "Invalid API k`, sentinel: reeflow.ErrUnauthorized},
+		{name: "wrong shape", status: 404, body: `{"message": 42}`, sentinel: reeflow.ErrNotFound},
+		{name: "json array", status: 429, body: `["slow down"]`, sentinel: reeflow.ErrRateLimited},
+		{name: "unusual status", status: 418, body: `{"message":"I'm a teapot"}`, message: "I'm a teapot", messages: []string{"I'm a teapot"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			client, _ := newRecorder(t, reply(tc.status, tc.body))
+			_, err := client.Connections.Get(context.Background(), "conn_1")
+			require.Error(t, err)
+			var apiErr *reeflow.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tc.status, apiErr.StatusCode, "the status is never lost")
+			assert.Equal(t, tc.code, apiErr.Code)
+			assert.Equal(t, tc.message, apiErr.Message)
+			assert.Equal(t, tc.messages, apiErr.Messages)
+			assert.Equal(t, tc.reason, apiErr.Reason)
+			assert.Equal(t, []byte(tc.body), append([]byte{}, apiErr.Body...))
+			if tc.sentinel != nil {
+				assert.ErrorIs(t, err, tc.sentinel)
+			}
+			assert.Contains(t, err.Error(), strconv.Itoa(tc.status))
+			assert.Contains(t, err.Error(), "get connection")
+			assert.NotContains(t, err.Error(), "<html>", "Error() never quotes an HTML page")
+		})
+	}
+}
+
+func TestCategorySentinelsAreExclusive(t *testing.T) {
+	t.Parallel()
+	sentinels := map[int]error{400: reeflow.ErrBadRequest, 401: reeflow.ErrUnauthorized, 403: reeflow.ErrForbidden,
+		404: reeflow.ErrNotFound, 429: reeflow.ErrRateLimited, 500: reeflow.ErrServer}
+	for status := range sentinels {
+		err := &reeflow.APIError{StatusCode: status}
+		for other, sentinel := range sentinels {
+			assert.Equal(t, status == other, errors.Is(err, sentinel), "status %d vs %v", status, sentinel)
+		}
+	}
+	assert.ErrorIs(t, &reeflow.APIError{StatusCode: 599}, reeflow.ErrServer)
+	assert.NotErrorIs(t, &reeflow.APIError{StatusCode: 600}, reeflow.ErrServer)
+}
+
+func TestDocumentedMessageWithOtherStatusIsNotTheRow(t *testing.T) {
+	t.Parallel()
+	client, _ := newRecorder(t, reply(400, `{"message":"Invalid API key","statusCode":400}`))
+	_, err := client.APIKeys.List(context.Background())
+	assert.NotErrorIs(t, err, reeflow.ErrInvalidAPIKey)
+	assert.ErrorIs(t, err, reeflow.ErrBadRequest)
+}
+
+func TestErrorCarriesRequestIDAndRetryAfter(t *testing.T) {
+	t.Parallel()
+	client, _ := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Request-Id", "req_42")
+		w.Header().Set("Retry-After", "7")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	_, err := client.APIKeys.Get(context.Background(), "key_1")
+	var apiErr *reeflow.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "req_42", apiErr.RequestID)
+	assert.Equal(t, 7*time.Second, apiErr.RetryAfter)
+	assert.Contains(t, err.Error(), "req_42")
+	assert.ErrorIs(t, err, reeflow.ErrRateLimited)
+}
+
+func TestErrorBodyIsBounded(t *testing.T) {
+	t.Parallel()
+	huge := `{"message":"` + strings.Repeat("x", 200<<10) + `"}`
+	client, _ := newRecorder(t, reply(500, huge))
+	_, err := client.Connections.List(context.Background())
+	var apiErr *reeflow.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Len(t, apiErr.Body, 64<<10)
+	assert.Equal(t, 500, apiErr.StatusCode)
+	assert.Less(t, len(err.Error()), 500, "Error() stays short")
+}
+
+func TestLongMessageIsCutInError(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 1000)
+	client, _ := newRecorder(t, reply(400, `{"message":"`+long+`"}`))
+	_, err := client.Connections.List(context.Background())
+	var apiErr *reeflow.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, long, apiErr.Message, "the field keeps the whole message")
+	assert.Less(t, len(err.Error()), 400)
+	assert.True(t, strings.HasSuffix(err.Error(), "…"))
+}

@@ -1,0 +1,303 @@
+package reeflow_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+func strPtr(s string) *string { return &s }
+
+// TestWireFormat checks what each operation puts on the wire: method, path, headers and body.
+func TestWireFormat(t *testing.T) {
+	t.Parallel()
+	expiration := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name       string
+		respond    http.HandlerFunc
+		call       func(*reeflow.Client) error
+		method     string
+		path, body string // body "" means no body
+	}{
+		{
+			name: "list connections", respond: reply(200, `[]`), method: "GET", path: "/connections",
+			call: func(c *reeflow.Client) error { _, err := c.Connections.List(context.Background()); return err },
+		},
+		{
+			name: "get connection", respond: reply(200, pgConnectionJSON), method: "GET", path: "/connections/conn_1",
+			call: func(c *reeflow.Client) error { _, err := c.Connections.Get(context.Background(), "conn_1"); return err },
+		},
+		{
+			name: "create pg connection", respond: reply(201, pgConnectionJSON), method: "POST", path: "/connections",
+			body: `{"name":"My Database","type":"pg","config":{"host":"localhost","port":5432,"database":"mydb","user":"myuser","password":"mypassword","ssl":false}}`,
+			call: func(c *reeflow.Client) error {
+				_, err := c.Connections.Create(context.Background(), reeflow.CreateConnectionParams{
+					Name:   "My Database",
+					Config: reeflow.PostgresConfig{Host: "localhost", Port: 5432, Database: "mydb", User: "myuser", Password: "mypassword"},
+				})
+				return err
+			},
+		},
+		{
+			name: "create tinybird connection", respond: reply(201, `{"id":"conn_2","name":"TB","type":"tinybird","config":{"host":"api.tinybird.co"},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`),
+			method: "POST", path: "/connections",
+			body: `{"name":"TB","type":"tinybird","config":{"host":"api.tinybird.co","token":"p.tok"}}`,
+			call: func(c *reeflow.Client) error {
+				_, err := c.Connections.Create(context.Background(), reeflow.CreateConnectionParams{
+					Name: "TB", Config: &reeflow.TinybirdConfig{Host: "api.tinybird.co", Token: "p.tok"},
+				})
+				return err
+			},
+		},
+		{
+			name: "create connection of a type unknown to the SDK", respond: reply(201, `{"id":"conn_3","name":"CH","type":"clickhouse","config":{"url":"x"},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`),
+			method: "POST", path: "/connections",
+			body: `{"name":"CH","type":"clickhouse","config":{"url":"x"}}`,
+			call: func(c *reeflow.Client) error {
+				_, err := c.Connections.Create(context.Background(), reeflow.CreateConnectionParams{
+					Name: "CH", Config: reeflow.UnknownConfig{Type: "clickhouse", Raw: json.RawMessage(`{"url":"x"}`)},
+				})
+				return err
+			},
+		},
+		{
+			name: "update name only", respond: reply(200, pgConnectionJSON), method: "PATCH", path: "/connections/conn_1",
+			body: `{"name":"Renamed"}`,
+			call: func(c *reeflow.Client) error {
+				_, err := c.Connections.Update(context.Background(), "conn_1", reeflow.UpdateConnectionParams{Name: strPtr("Renamed")})
+				return err
+			},
+		},
+		{
+			name: "update config only, keeping the password", respond: reply(200, pgConnectionJSON), method: "PATCH", path: "/connections/conn_1",
+			body: `{"config":{"host":"db2","port":6432,"database":"app","user":"u","ssl":true}}`,
+			call: func(c *reeflow.Client) error {
+				_, err := c.Connections.Update(context.Background(), "conn_1", reeflow.UpdateConnectionParams{
+					Config: reeflow.PostgresConfig{Host: "db2", Port: 6432, Database: "app", User: "u", SSL: true},
+				})
+				return err
+			},
+		},
+		{
+			name: "delete connection", respond: reply(204, ``), method: "DELETE", path: "/connections/conn_1",
+			call: func(c *reeflow.Client) error { return c.Connections.Delete(context.Background(), "conn_1") },
+		},
+		{
+			name: "create session with defaults", respond: reply(201, `{"token":"eyJ.x.y","expires_at":"2026-11-27T10:00:00Z"}`),
+			method: "POST", path: "/sessions", body: `{"user":{"id":"user_1"}}`,
+			call: func(c *reeflow.Client) error {
+				_, err := c.Sessions.Create(context.Background(), reeflow.CreateSessionParams{UserID: "user_1"})
+				return err
+			},
+		},
+		{
+			name: "create session with every field", respond: reply(201, `{"token":"eyJ.x.y","expires_at":"2026-11-27T10:00:00Z"}`),
+			method: "POST", path: "/sessions",
+			body: `{"user":{"id":"user_1"},"organization":{"id":"org_1"},"expiration":"2026-11-27T10:00:00Z","not_before":"2026-11-27T09:00:00Z"}`,
+			call: func(c *reeflow.Client) error {
+				_, err := c.Sessions.Create(context.Background(), reeflow.CreateSessionParams{
+					UserID: "user_1", OrganizationID: "org_1", Expiration: expiration, NotBefore: expiration.Add(-time.Hour),
+				})
+				return err
+			},
+		},
+		{
+			name: "list API keys", respond: reply(200, `[]`), method: "GET", path: "/api-keys",
+			call: func(c *reeflow.Client) error { _, err := c.APIKeys.List(context.Background()); return err },
+		},
+		{
+			name: "get API key", respond: reply(200, `{"id":"key_1","name":"ci","enabled":true,"created_at":"2026-01-02T03:04:05Z","last_used_at":null}`),
+			method: "GET", path: "/api-keys/key_1",
+			call: func(c *reeflow.Client) error { _, err := c.APIKeys.Get(context.Background(), "key_1"); return err },
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			client, rec := newRecorder(t, tc.respond, reeflow.WithUserAgent("acme-billing/2.1"))
+			require.NoError(t, tc.call(client))
+			got := rec.last(t)
+			assert.Len(t, rec.all(), 1)
+			assert.Equal(t, tc.method, got.Method)
+			assert.Equal(t, tc.path, got.RawPath)
+			assert.Empty(t, got.Query)
+			assert.Equal(t, docHeader, got.Header.Get("Authorization"))
+			assert.Empty(t, got.Header.Get("X-API-Key"))
+			assert.Equal(t, "reeflow-go/"+reeflow.Version+" acme-billing/2.1", got.Header.Get("User-Agent"))
+			if tc.body == "" {
+				assert.Empty(t, got.Body)
+				return
+			}
+			assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
+			assert.JSONEq(t, tc.body, string(got.Body))
+		})
+	}
+}
+
+func TestDecodesConnectionsOfEveryType(t *testing.T) {
+	t.Parallel()
+	body := `[` + pgConnectionJSON + `,
+	{"id":"conn_2","name":"Events","type":"tinybird","config":{"host":"api.tinybird.co"},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"},
+	{"id":"conn_3","name":"Future","type":"snowflake","config":{"account":"acme","warehouse":"wh"},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z","new_field":1}]`
+	client, _ := newRecorder(t, reply(200, body))
+	conns, err := client.Connections.List(context.Background())
+	require.NoError(t, err)
+	require.Len(t, conns, 3)
+
+	assert.Equal(t, reeflow.Connection{
+		ID: "conn_1", Name: "Main", Type: reeflow.ConnectionTypePostgres,
+		Config:    reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", SSL: true},
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC),
+	}, conns[0])
+	assert.Equal(t, reeflow.TinybirdConfig{Host: "api.tinybird.co"}, conns[1].Config)
+	assert.Equal(t, reeflow.ConnectionTypeTinybird, conns[1].Config.ConnectionType())
+
+	unknown, ok := conns[2].Config.(reeflow.UnknownConfig)
+	require.True(t, ok, "an unknown type decodes as UnknownConfig")
+	assert.Equal(t, reeflow.ConnectionType("snowflake"), unknown.Type)
+	assert.JSONEq(t, `{"account":"acme","warehouse":"wh"}`, string(unknown.Raw))
+}
+
+func TestConnectionUnmarshalJSON(t *testing.T) {
+	t.Parallel()
+	var c reeflow.Connection
+	require.NoError(t, json.Unmarshal([]byte(pgConnectionJSON), &c))
+	assert.Equal(t, "conn_1", c.ID)
+	for name, body := range map[string]string{
+		"no id":              `{"name":"x","type":"pg","config":{}}`,
+		"no type":            `{"id":"conn_1","config":{}}`,
+		"config not object":  `{"id":"conn_1","type":"pg","config":"host=db"}`,
+		"no config":          `{"id":"conn_1","type":"pg"}`,
+		"null config":        `{"id":"conn_1","type":"tinybird","config":null}`,
+		"port is a string":   `{"id":"conn_1","type":"pg","config":{"port":"5432"}}`,
+		"unknown, no config": `{"id":"conn_1","type":"x"}`,
+	} {
+		assert.Error(t, json.Unmarshal([]byte(body), &c), name)
+	}
+}
+
+func TestBrokenSuccessBodies(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"empty":      ``,
+		"html":       `<html>hello</html>`,
+		"truncated":  `[{"id":"conn_1","name":"Main","type":"pg","con`,
+		"object":     `{"id":"conn_1"}`,
+		"null":       `null`,
+		"half-empty": `[{}]`,
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			client, _ := newRecorder(t, reply(200, body))
+			conns, err := client.Connections.List(context.Background())
+			require.Error(t, err)
+			assert.Nil(t, conns, "never a half-filled result")
+			assert.Contains(t, err.Error(), "list connections")
+			assert.Contains(t, err.Error(), "200")
+		})
+	}
+	for name, body := range map[string]string{"empty": ``, "no token": `{"expires_at":"2026-11-27T10:00:00Z"}`, "html": `<p>`} {
+		client, _ := newRecorder(t, reply(201, body))
+		sess, err := client.Sessions.Create(context.Background(), reeflow.CreateSessionParams{UserID: "u"})
+		require.Error(t, err, name)
+		assert.Nil(t, sess, name)
+		assert.Contains(t, err.Error(), "create session", name)
+	}
+	client, _ := newRecorder(t, reply(200, `{"name":"no id"}`))
+	key, err := client.APIKeys.Get(context.Background(), "key_1")
+	require.Error(t, err)
+	assert.Nil(t, key)
+}
+
+func TestIDsAreCheckedAndEscaped(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(404, `{"message":"Connection not found","error":"Not Found","statusCode":404}`))
+	ctx := context.Background()
+	for _, id := range []string{"", ".", ".."} {
+		_, err := client.Connections.Get(ctx, id)
+		require.Error(t, err, "%q", id)
+		_, err = client.Connections.Update(ctx, id, reeflow.UpdateConnectionParams{Name: strPtr("x")})
+		require.Error(t, err, "%q", id)
+		require.Error(t, client.Connections.Delete(ctx, id), "%q", id)
+		_, err = client.APIKeys.Get(ctx, id)
+		require.Error(t, err, "%q", id)
+	}
+	assert.Empty(t, rec.all(), "refused IDs are never sent")
+
+	for _, id := range []string{"../api-keys", "a/b", "x?y=1", "x#frag", "%2e%2e", "conn 1"} {
+		_, err := client.Connections.Get(ctx, id)
+		require.ErrorIs(t, err, reeflow.ErrNotFound)
+		got := rec.last(t)
+		assert.True(t, strings.HasPrefix(got.RawPath, "/connections/"), "%q reached %s", id, got.RawPath)
+		assert.Equal(t, 2, strings.Count(got.RawPath, "/"), "%q must stay one path segment: %s", id, got.RawPath)
+		assert.Empty(t, got.Query, "%q", id)
+	}
+}
+
+func TestInvalidParamsAreRefusedBeforeSending(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
+	ctx := context.Background()
+	var nilPG *reeflow.PostgresConfig
+	createCases := map[string]reeflow.CreateConnectionParams{
+		"no name":              {Config: reeflow.PostgresConfig{Host: "h"}},
+		"no config":            {Name: "x"},
+		"nil pointer config":   {Name: "x", Config: nilPG},
+		"unknown without type": {Name: "x", Config: reeflow.UnknownConfig{Raw: json.RawMessage(`{}`)}},
+		"unknown raw not json": {Name: "x", Config: reeflow.UnknownConfig{Type: "x", Raw: json.RawMessage(`nope`)}},
+		"foreign config type":  {Name: "x", Config: foreignConfig{}},
+	}
+	for name, p := range createCases {
+		_, err := client.Connections.Create(ctx, p)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), "create connection", name)
+	}
+	_, err := client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{})
+	assert.ErrorContains(t, err, "nothing to update")
+	_, err = client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{Name: strPtr("")})
+	assert.ErrorContains(t, err, "name is empty")
+	for name, p := range map[string]reeflow.CreateSessionParams{
+		"no user":          {},
+		"user ID too long": {UserID: strings.Repeat("u", 65)},
+		"org ID too long":  {UserID: "u", OrganizationID: strings.Repeat("o", 65)},
+		"nbf after exp":    {UserID: "u", Expiration: time.Now(), NotBefore: time.Now().Add(time.Hour)},
+	} {
+		_, err := client.Sessions.Create(ctx, p)
+		require.Error(t, err, name)
+	}
+	_, err = client.Connections.List(nil) //nolint:staticcheck // a nil context is bad input the SDK must refuse
+	require.ErrorContains(t, err, "nil context")
+	assert.Empty(t, rec.all())
+}
+
+type foreignConfig struct{}
+
+func (foreignConfig) ConnectionType() reeflow.ConnectionType { return "pg" }
+
+func TestDecodesAPIKeysAndSessions(t *testing.T) {
+	t.Parallel()
+	client, _ := newRecorder(t, reply(200, `[{"id":"key_1","name":"ci","enabled":true,"created_at":"2026-01-02T03:04:05Z","last_used_at":null},
+	{"id":"key_2","name":"web","enabled":false,"created_at":"2026-01-02T03:04:05Z","last_used_at":"2026-02-02T00:00:00Z"}]`))
+	keys, err := client.APIKeys.List(context.Background())
+	require.NoError(t, err)
+	require.Len(t, keys, 2)
+	assert.Nil(t, keys[0].LastUsedAt)
+	assert.True(t, keys[0].Enabled)
+	require.NotNil(t, keys[1].LastUsedAt)
+	assert.Equal(t, time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC), *keys[1].LastUsedAt)
+
+	client, _ = newRecorder(t, reply(201, `{"token":"eyJ.a.b","expires_at":"2026-11-27T10:00:00Z"}`))
+	sess, err := client.Sessions.Create(context.Background(), reeflow.CreateSessionParams{UserID: "u"})
+	require.NoError(t, err)
+	assert.Equal(t, "eyJ.a.b", sess.Token)
+	assert.Equal(t, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), sess.ExpiresAt)
+}
