@@ -10,6 +10,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/reeflow/reeflow-go/internal/fakeapi"
+	"github.com/reeflow/reeflow-go/reeflow"
 )
 
 // api implements the generated strict server interface over the in-memory state.
@@ -270,4 +271,25 @@ func (c *connection) public() fakeapi.Connection {
 		Id: c.id, Name: c.name, Type: typeTinybird, Config: cfg, CreatedAt: c.createdAt, UpdatedAt: c.updatedAt,
 	})
 	return out
+}
+
+// stored is the connection with its secrets, for Server.Connections.
+func (c *connection) stored() reeflow.Connection {
+	out := reeflow.Connection{ID: c.id, Name: c.name, Type: reeflow.ConnectionType(c.kind()), CreatedAt: c.createdAt, UpdatedAt: c.updatedAt}
+	if c.pg != nil {
+		out.Config = reeflow.PostgresConfig{
+			Host: c.pg.Host, Port: c.pg.Port, Database: c.pg.Database, User: c.pg.User,
+			Password: deref(c.pg.Password), SSL: c.pg.Ssl != nil && *c.pg.Ssl,
+		}
+	} else {
+		out.Config = reeflow.TinybirdConfig{Host: c.tinybird.Host, Token: deref(c.tinybird.Token)}
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -282,3 +282,15 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
 }
+
+// Connections returns the stored connections in creation order, as stored: unlike the API,
+// with their passwords and tokens, so a test can check what its code sent.
+func (s *Server) Connections() []reeflow.Connection {
+	s.state.mu.Lock()
+	defer s.state.mu.Unlock()
+	out := make([]reeflow.Connection, 0, len(s.state.connOrder))
+	for _, id := range s.state.connOrder {
+		out = append(out, s.state.conns[id].stored())
+	}
+	return out
+}
