@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -145,6 +146,22 @@ func (e *AuthenticationError) Unwrap() error { return e.APIError }
 
 // Unwrap returns the underlying *APIError.
 func (e *PermissionDeniedError) Unwrap() error { return e.APIError }
+
+// CheckResponse returns nil for a 2xx response, and otherwise the typed error its status and
+// body describe: an *APIError, wrapped as *BadRequestError, *AuthenticationError or
+// *PermissionDeniedError for 400, 401 and 403. It reads at most 64 KiB of the body and leaves
+// closing it to the caller. Use it with requests built by hand and signed with BasicAuth or
+// HMACAuth; the Client applies it to every response itself.
+func CheckResponse(resp *http.Response) error {
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	var body []byte
+	if resp.Body != nil {
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	}
+	return newAPIError(resp.StatusCode, resp.Header, body, time.Now())
+}
 
 // newAPIError builds the typed error of a failed response from its status, headers and (bounded) body.
 func newAPIError(status int, header http.Header, body []byte, now time.Time) error {

@@ -55,7 +55,10 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	pg := got.Config.(reeflow.PostgresConfig)
+	pg, ok := got.Config.(reeflow.PostgresConfig)
+	if !ok {
+		return fmt.Errorf("connection %s has a %s config", got.ID, got.Type)
+	}
 	fmt.Fprintf(w, "Read it back: %s@%s:%d/%s, ssl=%t, password returned: %t.\n",
 		pg.User, pg.Host, pg.Port, pg.Database, pg.SSL, pg.Password != "")
 

@@ -55,7 +55,7 @@ func (s *state) checkBasic(header string) (int, string) {
 	if !found || !strings.EqualFold(scheme, "Basic") {
 		return http.StatusUnauthorized, msgInvalidBasicFormat
 	}
-	decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
+	decoded, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil {
 		return http.StatusUnauthorized, msgInvalidBasicFormat
 	}

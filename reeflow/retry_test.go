@@ -1,0 +1,358 @@
+package reeflow_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
+)
+
+// waits records the waits between attempts instead of sleeping.
+type waits struct {
+	mu  sync.Mutex
+	all []time.Duration
+}
+
+func (w *waits) sleep(ctx context.Context, d time.Duration) error {
+	w.mu.Lock()
+	w.all = append(w.all, d)
+	w.mu.Unlock()
+	return ctx.Err()
+}
+
+func (w *waits) got() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Duration(nil), w.all...)
+}
+
+// noWaits makes retries instant and jitter the full limit, so waits are deterministic.
+func noWaits(w *waits) []reeflow.Option {
+	return []reeflow.Option{
+		reeflow.WithSleepForTest(w.sleep),
+		reeflow.WithJitterForTest(func(limit time.Duration) time.Duration { return limit }),
+	}
+}
+
+func TestRetriesOnTransientStatuses(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{429, 502, 503, 504} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			t.Parallel()
+			srv := reeflowtest.NewServer(t)
+			w := &waits{}
+			client := srv.Client(noWaits(w)...)
+			srv.FailNext(2, status, 0)
+			_, err := client.Connections.List(context.Background())
+			require.NoError(t, err, "two failures fit in the default two retries")
+			assert.Equal(t, []time.Duration{500 * time.Millisecond, time.Second}, w.got())
+
+			srv.FailNext(3, status, 0)
+			_, err = client.Connections.List(context.Background())
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "giving up after 3 attempts")
+			var apiErr *reeflow.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, status, apiErr.StatusCode)
+			if status == 429 {
+				assert.ErrorIs(t, err, reeflow.ErrRateLimited)
+			} else {
+				assert.ErrorIs(t, err, reeflow.ErrServer)
+			}
+		})
+	}
+}
+
+func TestWhatIsRetried(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pg := reeflow.CreateConnectionParams{Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u"}}
+	name := "n"
+	calls := map[string]func(*reeflow.Client, string) error{
+		"GET /connections":      func(c *reeflow.Client, _ string) error { _, err := c.Connections.List(ctx); return err },
+		"GET /connections/{id}": func(c *reeflow.Client, id string) error { _, err := c.Connections.Get(ctx, id); return err },
+		"PATCH /connections/{id}": func(c *reeflow.Client, id string) error {
+			_, err := c.Connections.Update(ctx, id, reeflow.UpdateConnectionParams{Name: &name})
+			return err
+		},
+		"DELETE /connections/{id}": func(c *reeflow.Client, id string) error { return c.Connections.Delete(ctx, id) },
+		"POST /sessions": func(c *reeflow.Client, _ string) error {
+			_, err := c.Sessions.Create(ctx, reeflow.CreateSessionParams{UserID: "u"})
+			return err
+		},
+		"GET /api-keys":             func(c *reeflow.Client, _ string) error { _, err := c.APIKeys.List(ctx); return err },
+		"GET /api-keys/{id}":        func(c *reeflow.Client, _ string) error { _, err := c.APIKeys.Get(ctx, "key_x"); return err },
+		"POST /connections (never)": func(c *reeflow.Client, _ string) error { _, err := c.Connections.Create(ctx, pg); return err },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := reeflowtest.NewServer(t)
+			client := srv.Client(noWaits(&waits{})...)
+			conn, err := client.Connections.Create(ctx, pg)
+			require.NoError(t, err)
+			srv.FailNext(1, http.StatusServiceUnavailable, 0)
+			err = call(client, conn.ID)
+			if strings.HasSuffix(name, "(never)") {
+				require.ErrorIs(t, err, reeflow.ErrServer)
+				assert.Len(t, srv.Connections(), 1, "the create was not repeated")
+				return
+			}
+			if err != nil {
+				assert.NotErrorIs(t, err, reeflow.ErrServer, "the 503 must have been retried")
+			}
+		})
+	}
+}
+
+func TestNotRetried(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{400, 401, 403, 404, 409, 500, 501} {
+		client, rec := newRecorder(t, reply(status, `{"message":"no"}`), append(noWaits(&waits{}), reeflow.WithMaxRetries(3))...)
+		_, err := client.Connections.List(context.Background())
+		require.Error(t, err)
+		assert.Len(t, rec.all(), 1, "status %d is not retried", status)
+		assert.NotContains(t, err.Error(), "attempts")
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	date := time.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat)
+	cases := []struct {
+		name, header string
+		opts         []reeflow.Option
+		want         time.Duration
+		delta        time.Duration
+	}{
+		{name: "seconds", header: "7", want: 7 * time.Second},
+		{name: "HTTP date", header: date, want: 20 * time.Second, delta: 2 * time.Second},
+		{name: "capped at 60 s by default", header: "3600", want: 60 * time.Second},
+		{name: "configurable cap", header: "30", opts: []reeflow.Option{reeflow.WithMaxRetryAfter(5 * time.Second)}, want: 5 * time.Second},
+		{name: "malformed falls back to backoff", header: "soon", want: 500 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var n atomic.Int32
+			w := &waits{}
+			opts := append(append(noWaits(w), reeflow.WithMaxRetries(1)), tc.opts...)
+			client, _ := newRecorder(t, func(rw http.ResponseWriter, r *http.Request) {
+				if n.Add(1) == 1 {
+					rw.Header().Set("Retry-After", tc.header)
+					rw.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
+				reply(200, `[]`)(rw, r)
+			}, opts...)
+			_, err := client.Connections.List(context.Background())
+			require.NoError(t, err)
+			require.Len(t, w.got(), 1)
+			assert.InDelta(t, float64(tc.want), float64(w.got()[0]), float64(tc.delta))
+		})
+	}
+}
+
+func TestBackoffIsExponentialWithFullJitterAndCapped(t *testing.T) {
+	t.Parallel()
+	var limits []time.Duration
+	w := &waits{}
+	client, rec := newRecorder(t, reply(503, ``),
+		reeflow.WithMaxRetries(6), reeflow.WithSleepForTest(w.sleep),
+		reeflow.WithJitterForTest(func(limit time.Duration) time.Duration { limits = append(limits, limit); return limit / 2 }))
+	_, err := client.Connections.List(context.Background())
+	require.ErrorIs(t, err, reeflow.ErrServer)
+	assert.Contains(t, err.Error(), "giving up after 7 attempts")
+	assert.Len(t, rec.all(), 7)
+	s := time.Second
+	assert.Equal(t, []time.Duration{s / 2, s, 2 * s, 4 * s, 8 * s, 8 * s}, limits)
+	assert.Equal(t, []time.Duration{s / 4, s / 2, s, 2 * s, 4 * s, 4 * s}, w.got(), "the wait is the jittered value")
+}
+
+func TestDefaultJitterStaysWithinTheLimit(t *testing.T) {
+	t.Parallel()
+	w := &waits{}
+	client, _ := newRecorder(t, reply(503, ``), reeflow.WithMaxRetries(5), reeflow.WithSleepForTest(w.sleep))
+	_, err := client.Connections.List(context.Background())
+	require.Error(t, err)
+	limits := []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
+	for i, d := range w.got() {
+		assert.GreaterOrEqual(t, d, time.Duration(0))
+		assert.Less(t, d, limits[i])
+	}
+}
+
+func TestWaitIsCutShortByTheContext(t *testing.T) {
+	t.Parallel()
+	client, _ := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}, reeflow.WithMaxRetries(2))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := client.Connections.List(ctx)
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 10*time.Second, "the 60 s wait was cut short")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorIs(t, err, reeflow.ErrServer, "the last response is still reported")
+}
+
+// dialFailures fails the first n round trips as if the connection could not be established.
+type dialFailures struct {
+	n    atomic.Int32
+	base http.RoundTripper
+	err  error
+}
+
+func (d *dialFailures) RoundTrip(req *http.Request) (*http.Response, error) {
+	if d.n.Add(-1) >= 0 {
+		if req.Body != nil {
+			_ = req.Body.Close()
+		}
+		return nil, d.err
+	}
+	return d.base.RoundTrip(req)
+}
+
+func TestCreateIsRetriedOnlyWhenItNeverReachedTheServer(t *testing.T) {
+	t.Parallel()
+	pg := reeflow.CreateConnectionParams{Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u"}}
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	reset := &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
+
+	srv := reeflowtest.NewServer(t)
+	transport := &dialFailures{base: srv.HTTPClient().Transport, err: refused}
+	transport.n.Store(2)
+	client := srv.Client(append(noWaits(&waits{}), reeflow.WithHTTPClient(&http.Client{Transport: transport}))...)
+	_, err := client.Connections.Create(context.Background(), pg)
+	require.NoError(t, err, "a dial error proves the request never left")
+	assert.Len(t, srv.Connections(), 1)
+
+	transport = &dialFailures{base: srv.HTTPClient().Transport, err: reset}
+	transport.n.Store(1)
+	client = srv.Client(append(noWaits(&waits{}), reeflow.WithHTTPClient(&http.Client{Transport: transport}))...)
+	_, err = client.Connections.Create(context.Background(), pg)
+	require.Error(t, err, "the server may have acted: never repeat a create")
+	assert.Len(t, srv.Connections(), 1)
+
+	transport.n.Store(1)
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err, "a read is retried after any connection error")
+}
+
+func TestTimeoutPerAttempt(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	client, rec := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			<-r.Context().Done() // hang until the client gives up on this attempt
+			return
+		}
+		reply(200, `[]`)(w, r)
+	}, append(noWaits(&waits{}), reeflow.WithTimeout(100*time.Millisecond), reeflow.WithMaxRetries(1))...)
+	_, err := client.Connections.List(context.Background())
+	require.NoError(t, err, "the timed-out attempt was retried")
+	assert.Len(t, rec.all(), 2)
+}
+
+func TestCallersContextBoundsTheWholeCall(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
+		append(noWaits(&waits{}), reeflow.WithMaxRetries(5))...)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := client.Connections.List(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Len(t, rec.all(), 1, "no retry once the caller's context is done")
+
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	_, err = client.Connections.List(ctx)
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestRedirects(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	tlsOther := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer tlsOther.Close()
+
+	redirectTo := func(target string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/moved" {
+				reply(200, `[]`)(w, r)
+				return
+			}
+			http.Redirect(w, r, target, http.StatusTemporaryRedirect)
+		}
+	}
+	// Another origin, with the SDK's client and with a user's client that follows everything.
+	for _, hc := range []*http.Client{nil, {CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}} {
+		opts := []reeflow.Option{}
+		if hc != nil {
+			opts = append(opts, reeflow.WithHTTPClient(hc))
+		}
+		client, _ := newRecorder(t, redirectTo(other.URL+"/connections"), opts...)
+		_, err := client.Connections.List(context.Background())
+		require.ErrorIs(t, err, reeflow.ErrRedirectRefused)
+		assert.Contains(t, err.Error(), other.URL)
+	}
+	assert.Zero(t, elsewhere.Load(), "nothing, and so no credential, reached the other origin")
+
+	// https to http on the same host.
+	var sawAuth atomic.Value
+	plain := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { sawAuth.Store(r.Header.Get("Authorization")) }))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(redirectTo(plain.URL + "/connections"))
+	defer secure.Close()
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(secure.URL), reeflow.WithHTTPClient(secure.Client()), reeflow.WithBasicAuth(docKeyID, docSecret))
+	require.NoError(t, err)
+	_, err = client.Connections.List(context.Background())
+	require.ErrorIs(t, err, reeflow.ErrRedirectRefused)
+	assert.Nil(t, sawAuth.Load())
+
+	// A redirect within the origin is followed.
+	client, rec := newRecorder(t, redirectTo("/moved"))
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "/moved", rec.last(t).RawPath)
+}
+
+func TestErrorBodiesAreDrainedSoConnectionsAreReused(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, strings.Repeat("x", 100<<10))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithHTTPClient(srv.Client()), reeflow.WithBasicAuth(docKeyID, docSecret))
+	require.NoError(t, err)
+	for range 5 {
+		_, err := client.Connections.List(context.Background())
+		require.ErrorIs(t, err, reeflow.ErrServer)
+	}
+	assert.Equal(t, int32(1), conns.Load())
+}
