@@ -10,8 +10,11 @@ import (
 
 // Transport defaults, sized for a service that calls Reeflow from many goroutines: net/http's
 // default of 2 idle connections per host would make concurrent callers dial again and again.
+// Connections per host are also bounded: over HTTP/1.1, a burst of callers would otherwise dial
+// connections that a request finishing a moment later makes surplus; the 33rd concurrent caller
+// waits for a free connection instead. Over HTTP/2 one connection carries every request.
 const (
-	maxIdleConnsPerHost   = 100
+	maxConnsPerHost       = 32
 	dialTimeout           = 10 * time.Second
 	tlsHandshakeTimeout   = 10 * time.Second
 	responseHeaderTimeout = 60 * time.Second
@@ -25,8 +28,9 @@ func defaultHTTPClient() *http.Client {
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          maxIdleConnsPerHost,
-		MaxIdleConnsPerHost:   maxIdleConnsPerHost,
+		MaxConnsPerHost:       maxConnsPerHost,
+		MaxIdleConns:          maxConnsPerHost,
+		MaxIdleConnsPerHost:   maxConnsPerHost,
 		IdleConnTimeout:       idleConnTimeout,
 		TLSHandshakeTimeout:   tlsHandshakeTimeout,
 		ResponseHeaderTimeout: responseHeaderTimeout,
