@@ -247,7 +247,7 @@ func ExampleSessionsService_Create() {
 		log.Fatal(err)
 	}
 	fmt.Println("expires:", sess.ExpiresAt) // one hour by default
-	fmt.Printf("%v\n", sess)                 // the token is a credential: printing hides it
+	fmt.Printf("%v\n", sess)                // the token is a credential: printing hides it
 
 	_, err = client.Sessions.Create(context.Background(), reeflow.CreateSessionParams{UserID: "user_1234", Expiration: now.Add(48 * time.Hour)})
 	var bad *reeflow.BadRequestError
