@@ -21,6 +21,8 @@ const DefaultBaseURL = "https://api.reeflow.com"
 const Version = "0.1.0"
 
 // Environment variables read by NewClient when no auth option is given.
+//
+//nolint:gosec // variable names, not credentials
 const (
 	EnvAPIKeyID     = "REEFLOW_API_KEY_ID"
 	EnvAPIKeySecret = "REEFLOW_API_KEY_SECRET"

@@ -38,7 +38,7 @@ func TestDocumentedErrorTable(t *testing.T) {
 			_, err := client.Connections.List(context.Background())
 			require.Error(t, err)
 			for _, other := range documentedRows {
-				if other.sentinel == row.sentinel {
+				if other.message == row.message {
 					assert.ErrorIs(t, err, other.sentinel)
 				} else {
 					assert.NotErrorIs(t, err, other.sentinel, "must not match %v", other.sentinel)

@@ -193,5 +193,5 @@ func fullJitter(limit time.Duration) time.Duration {
 	if limit <= 0 {
 		return 0
 	}
-	return rand.N(limit)
+	return rand.N(limit) //nolint:gosec // jitter spreads retries; it needs no unpredictability
 }

@@ -83,14 +83,14 @@ func run(w io.Writer) error {
 		case errors.Is(err, c.sentinel) && errors.As(err, &apiErr):
 			fmt.Fprintf(w, "%-24s recognised: %d %q\n", c.name, apiErr.StatusCode, apiErr.Message)
 		default:
-			return fmt.Errorf("%s: expected %v, got %v", c.name, c.sentinel, err)
+			return fmt.Errorf("%s: expected %w, got %w", c.name, c.sentinel, err)
 		}
 	}
 
 	// Bad credentials are refused before anything is sent.
 	_, err = reeflow.NewClient(reeflow.WithBasicAuth(t.key.KeyID, string(t.key.Secret)+"\n"))
 	if !errors.Is(err, reeflow.ErrInvalidCredentials) {
-		return fmt.Errorf("a trailing newline was not caught: %v", err)
+		return fmt.Errorf("a trailing newline was not caught: %w", err)
 	}
 	fmt.Fprintf(w, "%-24s refused locally: %v\n", "secret with a newline", err)
 	return nil

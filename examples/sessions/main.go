@@ -49,7 +49,7 @@ func run(w io.Writer) error {
 	_, err = client.Sessions.Create(ctx, reeflow.CreateSessionParams{UserID: "user_1234", Expiration: time.Now().Add(48 * time.Hour)})
 	var bad *reeflow.BadRequestError
 	if !errors.As(err, &bad) || bad.Code != "INVALID_EXPIRATION" {
-		return fmt.Errorf("expected INVALID_EXPIRATION, got %v", err)
+		return fmt.Errorf("expected INVALID_EXPIRATION, got %w", err)
 	}
 	fmt.Fprintf(w, "A 48-hour session is refused: %s (%s).\n", bad.Code, bad.Message)
 	return nil

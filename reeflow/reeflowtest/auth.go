@@ -12,6 +12,8 @@ import (
 
 // Authentication messages. The first five are Reeflow's documented error table; the others are
 // this fake's choice where the docs are silent (see the README).
+//
+//nolint:gosec // error messages, not credentials
 const (
 	msgInvalidAPIKey       = "Invalid API key"
 	msgInvalidSecret       = "Invalid API key secret"

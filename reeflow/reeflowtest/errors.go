@@ -13,12 +13,6 @@ type standardError struct {
 	StatusCode int    `json:"statusCode"`
 }
 
-// codeError is the documented shape of a domain error with a machine-readable code.
-type codeError struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
 func writeError(w http.ResponseWriter, status int, message string) {
 	writeJSON(w, status, standardError{Message: message, Error: http.StatusText(status), StatusCode: status})
 }

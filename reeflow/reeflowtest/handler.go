@@ -20,7 +20,7 @@ import (
 // newHandler serves the API of openapi.yaml: requests are validated against the spec, then
 // routed to the generated strict server, which calls the fake's handlers.
 func newHandler(st *state) (http.Handler, error) {
-	spec, err := fakeapi.GetSwagger()
+	spec, err := fakeapi.GetSpec()
 	if err != nil {
 		return nil, fmt.Errorf("reeflowtest: load embedded spec: %w", err)
 	}

@@ -2,6 +2,7 @@ package reeflowtest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -122,7 +123,7 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	if cfg.addr != "" {
-		l, err := net.Listen("tcp", cfg.addr)
+		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", cfg.addr)
 		if err != nil {
 			return nil, fmt.Errorf("reeflowtest: listen: %w", err)
 		}
