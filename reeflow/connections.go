@@ -65,6 +65,18 @@ func (w *connectionWire) decode(c *Connection) error {
 	return nil
 }
 
+// decodeConnection decodes one connection through its wire form directly, so the body is
+// scanned once rather than again inside Connection.UnmarshalJSON.
+func decodeConnection(out *Connection) func([]byte) error {
+	return func(b []byte) error {
+		var w connectionWire
+		if err := json.Unmarshal(b, &w); err != nil {
+			return err
+		}
+		return w.decode(out)
+	}
+}
+
 // decodeConnections decodes a list in one pass over the wire form, then each config by its
 // type, rather than going through Connection.UnmarshalJSON, which would scan each element twice.
 func decodeConnections(out *[]Connection) func([]byte) error {
@@ -140,7 +152,7 @@ func (s *ConnectionsService) Get(ctx context.Context, id string, editors ...Requ
 	out := new(Connection)
 	err := s.c.do(ctx, opGetConnection, func(base string) (*http.Request, error) {
 		return api.NewGetConnectionRequest(base, id)
-	}, editors, decodeJSON(out))
+	}, editors, decodeConnection(out))
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +169,7 @@ func (s *ConnectionsService) Create(ctx context.Context, p CreateConnectionParam
 	out := new(Connection)
 	err = s.c.do(ctx, opCreateConnection, func(base string) (*http.Request, error) {
 		return api.NewCreateConnectionRequest(base, body)
-	}, editors, decodeJSON(out))
+	}, editors, decodeConnection(out))
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +188,7 @@ func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConn
 	out := new(Connection)
 	err = s.c.do(ctx, opUpdateConnection, func(base string) (*http.Request, error) {
 		return api.NewUpdateConnectionRequest(base, id, body)
-	}, editors, decodeJSON(out))
+	}, editors, decodeConnection(out))
 	if err != nil {
 		return nil, err
 	}
@@ -202,23 +214,31 @@ func createConnectionBody(p CreateConnectionParams) (api.CreateConnectionRequest
 	if err != nil {
 		return body, err
 	}
+	// The generated From… methods of a discriminated union marshal the value and then merge the
+	// discriminator in through a generic JSON merge that costs more than the rest of the request;
+	// these values carry their type already, so their JSON is stored in the union as it is.
 	switch cfg := cfg.(type) {
 	case PostgresConfig:
-		return body, body.FromCreatePostgresConnection(api.CreatePostgresConnection{Name: p.Name, Config: cfg.wire()})
+		return body, setUnion(&body, api.CreatePostgresConnection{Name: p.Name, Type: api.CreatePostgresConnectionTypePg, Config: cfg.wire()})
 	case TinybirdConfig:
-		return body, body.FromCreateTinybirdConnection(api.CreateTinybirdConnection{Name: p.Name, Config: cfg.wire()})
+		return body, setUnion(&body, api.CreateTinybirdConnection{Name: p.Name, Type: api.CreateTinybirdConnectionTypeTinybird, Config: cfg.wire()})
 	case UnknownConfig:
-		raw, err := json.Marshal(struct {
+		return body, setUnion(&body, struct {
 			Name   string          `json:"name"`
 			Type   ConnectionType  `json:"type"`
 			Config json.RawMessage `json:"config"`
 		}{p.Name, cfg.Type, cfg.Raw})
-		if err != nil {
-			return body, err
-		}
-		return body, body.UnmarshalJSON(raw)
 	}
 	return body, nil
+}
+
+// setUnion stores the JSON of v in a generated union type.
+func setUnion(union json.Unmarshaler, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return union.UnmarshalJSON(b)
 }
 
 func updateConnectionBody(p UpdateConnectionParams) (api.UpdateConnectionRequest, error) {
