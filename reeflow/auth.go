@@ -3,7 +3,6 @@ package reeflow
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -139,6 +138,3 @@ func whiteSpaceProblem(s string) string {
 	}
 	return ""
 }
-
-// errBodyNotReplayable is returned when a request body cannot be read twice (once to sign, once to send).
-var errBodyNotReplayable = errors.New("reeflow: request body cannot be replayed for signing: set GetBody (http.NewRequest does for bytes and strings readers)")

@@ -3,6 +3,7 @@ package reeflow
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -83,6 +84,9 @@ func (s *hmacSigner) sign(_ context.Context, req *http.Request) error {
 	req.Header[hmacsig.HeaderSignature] = headers[2:3:3]
 	return nil
 }
+
+// errBodyNotReplayable is returned when a request body cannot be read twice (once to sign, once to send).
+var errBodyNotReplayable = errors.New("reeflow: request body cannot be replayed for signing: set GetBody (http.NewRequest does for bytes and strings readers)")
 
 // readReplayableBody copies the request body into buf without consuming req.Body.
 func readReplayableBody(req *http.Request, buf *bytes.Buffer) error {
