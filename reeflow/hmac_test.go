@@ -21,11 +21,7 @@ import (
 
 func vectorRequest(t *testing.T, v hmacvectors.Vector) *http.Request {
 	t.Helper()
-	var body io.Reader
-	if b := v.Body(); len(b) > 0 {
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(context.Background(), v.Method, v.URL("https://api.reeflow.com"), body)
+	req, err := v.NewRequest(context.Background(), "https://api.reeflow.com")
 	require.NoError(t, err)
 	return req
 }

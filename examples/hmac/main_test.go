@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/reeflow/reeflow-go/examples/internal/exampletest"
 )
 
 func TestMain(m *testing.M) {
@@ -15,12 +14,10 @@ func TestMain(m *testing.M) {
 
 // TestRunsAgainstTheEmbeddedFake keeps the example from rotting.
 func TestRunsAgainstTheEmbeddedFake(t *testing.T) {
-	t.Setenv("REEFLOW_API_KEY_ID", "")
-	t.Setenv("REEFLOW_API_KEY_SECRET", "")
-	var out bytes.Buffer
-	require.NoError(t, run(&out))
-	assert.Contains(t, out.String(), "embedded fake Reeflow server")
-	for _, want := range []string{"Signed GET /connections: 0 connection(s).", "Signed POST /sessions", "Auth:hmac}", "the client corrected its timestamps"} {
-		assert.Contains(t, out.String(), want)
-	}
+	exampletest.RunAgainstFake(t, run,
+		"Signed GET /connections: 0 connection(s).",
+		"Signed POST /sessions",
+		"Auth:hmac}",
+		"the client corrected its timestamps",
+	)
 }

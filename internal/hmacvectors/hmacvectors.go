@@ -3,8 +3,12 @@
 package hmacvectors
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -39,6 +43,15 @@ func (v Vector) URL(base string) string {
 		u += "?" + v.Query
 	}
 	return u
+}
+
+// NewRequest builds the vector's request under base, with a replayable body when it has one.
+func (v Vector) NewRequest(ctx context.Context, base string) (*http.Request, error) {
+	var body io.Reader
+	if b := v.Body(); len(b) > 0 {
+		body = bytes.NewReader(b)
+	}
+	return http.NewRequestWithContext(ctx, v.Method, v.URL(base), body)
 }
 
 // File is the vectors file.

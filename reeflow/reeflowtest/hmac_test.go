@@ -1,10 +1,8 @@
 package reeflowtest_test
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -28,7 +26,7 @@ func TestVerifierGoldenVectors(t *testing.T) {
 			srv := reeflowtest.NewServer(t, reeflowtest.WithKey(f.KeyID, v.Secret))
 			srv.SetClock(func() time.Time { return time.Unix(v.Timestamp, 0).Add(299 * time.Second) })
 			send := func(signature string) (int, string) {
-				req, err := http.NewRequestWithContext(context.Background(), v.Method, v.URL(srv.URL), bytes.NewReader(v.Body()))
+				req, err := v.NewRequest(context.Background(), srv.URL)
 				require.NoError(t, err)
 				req.Header.Set("X-API-Key", f.KeyID)
 				req.Header.Set("X-API-Timestamp", strconv.FormatInt(v.Timestamp, 10))
