@@ -201,7 +201,7 @@ func TestWaitIsCutShortByTheContext(t *testing.T) {
 		w.Header().Set("Retry-After", "60")
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}, reeflow.WithMaxRetries(2))
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second) // long enough for the first answer, not for the wait
 	defer cancel()
 	start := time.Now()
 	_, err := client.Connections.List(ctx)
@@ -263,7 +263,7 @@ func TestTimeoutPerAttempt(t *testing.T) {
 			return
 		}
 		reply(200, `[]`)(w, r)
-	}, append(noWaits(&waits{}), reeflow.WithTimeout(100*time.Millisecond), reeflow.WithMaxRetries(1))...)
+	}, append(noWaits(&waits{}), reeflow.WithTimeout(500*time.Millisecond), reeflow.WithMaxRetries(1))...)
 	_, err := client.Connections.List(context.Background())
 	require.NoError(t, err, "the timed-out attempt was retried")
 	assert.Len(t, rec.all(), 2)
