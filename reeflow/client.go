@@ -74,6 +74,9 @@ func NewClient(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	if s.httpClient == nil {
+		s.httpClient = defaultHTTPClient()
+	}
 	if s.baseURL == "" {
 		s.baseURL = os.Getenv(EnvBaseURL)
 	}

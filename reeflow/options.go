@@ -35,7 +35,6 @@ const (
 
 func defaultSettings() settings {
 	return settings{
-		httpClient:    defaultHTTPClient(),
 		maxRetries:    defaultMaxRetries,
 		maxRetryAfter: defaultMaxRetryAfter,
 		now:           time.Now,
