@@ -83,6 +83,9 @@ func BasicAuth(keyID, secret string) (RequestEditorFn, error) {
 	}
 	header := "Basic " + base64.StdEncoding.EncodeToString([]byte(keyID+":"+secret))
 	return func(_ context.Context, req *http.Request) error {
+		if req == nil {
+			return errNilRequest
+		}
 		if req.Header == nil {
 			req.Header = make(http.Header, 1)
 		}

@@ -139,6 +139,18 @@ func TestRequestEditorErrorStopsTheRequest(t *testing.T) {
 	assert.Empty(t, rec.all())
 }
 
+func TestEditorsAndCheckResponseRefuseNil(t *testing.T) {
+	t.Parallel()
+	basic, err := reeflow.BasicAuth(docKeyID, docSecret)
+	require.NoError(t, err)
+	sign, err := reeflow.HMACAuth(docKeyID, docSecret)
+	require.NoError(t, err)
+	assert.Error(t, basic(context.Background(), nil))
+	assert.Error(t, sign(context.Background(), nil))
+	assert.Error(t, sign(context.Background(), &http.Request{}))
+	assert.Error(t, reeflow.CheckResponse(nil))
+}
+
 func TestAuthModeString(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, "basic", reeflow.AuthBasic.String())

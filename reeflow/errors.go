@@ -147,12 +147,17 @@ func (e *AuthenticationError) Unwrap() error { return e.APIError }
 // Unwrap returns the underlying *APIError.
 func (e *PermissionDeniedError) Unwrap() error { return e.APIError }
 
+var errNilRequest = errors.New("reeflow: nil request or response")
+
 // CheckResponse returns nil for a 2xx response, and otherwise the typed error its status and
 // body describe: an *APIError, wrapped as *BadRequestError, *AuthenticationError or
 // *PermissionDeniedError for 400, 401 and 403. It reads at most 64 KiB of the body and leaves
 // closing it to the caller. Use it with requests built by hand and signed with BasicAuth or
 // HMACAuth; the Client applies it to every response itself.
 func CheckResponse(resp *http.Response) error {
+	if resp == nil {
+		return errNilRequest
+	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}

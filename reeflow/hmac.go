@@ -60,6 +60,9 @@ type signScratch struct {
 var signScratchPool = sync.Pool{New: func() any { return new(signScratch) }}
 
 func (s *hmacSigner) sign(_ context.Context, req *http.Request) error {
+	if req == nil || req.URL == nil {
+		return errNilRequest
+	}
 	sc := signScratchPool.Get().(*signScratch)
 	defer releaseSignScratch(sc)
 	if err := readReplayableBody(req, &sc.body); err != nil {
