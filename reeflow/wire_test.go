@@ -274,6 +274,7 @@ func TestInvalidParamsAreRefusedBeforeSending(t *testing.T) {
 		_, err := client.Sessions.Create(ctx, p)
 		require.Error(t, err, name)
 	}
+	//lint:ignore SA1012 a nil context is bad input the SDK must refuse
 	_, err = client.Connections.List(nil) //nolint:staticcheck // a nil context is bad input the SDK must refuse
 	require.ErrorContains(t, err, "nil context")
 	assert.Empty(t, rec.all())
