@@ -60,7 +60,7 @@ func (s *APIKeysService) Get(ctx context.Context, id string, editors ...RequestE
 	out := new(APIKey)
 	err := s.c.do(ctx, opGetAPIKey, func(base string) (*http.Request, error) {
 		return api.NewGetAPIKeyRequest(base, id)
-	}, editors, decodeJSON(out))
+	}, editors, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,8 @@ type connectionWire struct {
 
 // UnmarshalJSON decodes a connection as Reeflow returns it, its config by its type. A
 // connection without an ID, a type or a config object is an error, never a half-filled value.
+// The services call it on the response body directly, which scans the body once rather than
+// twice through json.Unmarshal.
 func (c *Connection) UnmarshalJSON(b []byte) error {
 	var w connectionWire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -63,18 +65,6 @@ func (w *connectionWire) decode(c *Connection) error {
 	}
 	*c = Connection{ID: w.ID, Name: w.Name, Type: w.Type, Config: cfg, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 	return nil
-}
-
-// decodeConnection decodes one connection through its wire form directly, so the body is
-// scanned once rather than again inside Connection.UnmarshalJSON.
-func decodeConnection(out *Connection) func([]byte) error {
-	return func(b []byte) error {
-		var w connectionWire
-		if err := json.Unmarshal(b, &w); err != nil {
-			return err
-		}
-		return w.decode(out)
-	}
 }
 
 // decodeConnections decodes a list in one pass over the wire form, then each config by its
@@ -152,7 +142,7 @@ func (s *ConnectionsService) Get(ctx context.Context, id string, editors ...Requ
 	out := new(Connection)
 	err := s.c.do(ctx, opGetConnection, func(base string) (*http.Request, error) {
 		return api.NewGetConnectionRequest(base, id)
-	}, editors, decodeConnection(out))
+	}, editors, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +159,7 @@ func (s *ConnectionsService) Create(ctx context.Context, p CreateConnectionParam
 	out := new(Connection)
 	err = s.c.do(ctx, opCreateConnection, func(base string) (*http.Request, error) {
 		return api.NewCreateConnectionRequest(base, body)
-	}, editors, decodeConnection(out))
+	}, editors, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +178,7 @@ func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConn
 	out := new(Connection)
 	err = s.c.do(ctx, opUpdateConnection, func(base string) (*http.Request, error) {
 		return api.NewUpdateConnectionRequest(base, id, body)
-	}, editors, decodeConnection(out))
+	}, editors, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}

@@ -230,11 +230,6 @@ func readSuccess(resp *http.Response, decode func([]byte) error) error {
 	return decode(buf.Bytes())
 }
 
-// decodeJSON decodes a JSON body into v.
-func decodeJSON(v any) func([]byte) error {
-	return func(b []byte) error { return json.Unmarshal(b, v) }
-}
-
 // decodeList decodes a JSON array into out; null or any other shape is an error.
 func decodeList[T any](out *[]T) func([]byte) error {
 	return func(b []byte) error {

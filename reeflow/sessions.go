@@ -80,7 +80,7 @@ func (s *SessionsService) Create(ctx context.Context, p CreateSessionParams, edi
 	out := new(Session)
 	err = s.c.do(ctx, opCreateSession, func(base string) (*http.Request, error) {
 		return api.NewCreateSessionRequest(base, body)
-	}, editors, decodeJSON(out))
+	}, editors, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}
