@@ -2,6 +2,7 @@ package reeflow_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -424,4 +425,56 @@ func ExampleWithBaseURL() {
 	// Output:
 	// true
 	// <nil>
+}
+
+// CheckResponse gives requests built by hand the SDK's typed errors.
+func ExampleCheckResponse() {
+	srv := fake()
+	defer srv.Close()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL+"/connections", nil)
+	req.Header.Set("Authorization", "Basic not-base64!")
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	err = reeflow.CheckResponse(resp)
+	var apiErr *reeflow.APIError
+	fmt.Println(errors.Is(err, reeflow.ErrInvalidBasicAuthFormat), errors.As(err, &apiErr), apiErr.Message)
+	// Output: true true Invalid Basic auth format
+}
+
+// A request editor adds headers to every request; it runs before authentication, so a
+// signature covers what it adds.
+func ExampleWithRequestEditor() {
+	srv := fake()
+	defer srv.Close()
+	key := srv.Key()
+	traced := func(_ context.Context, req *http.Request) error {
+		req.Header.Set("X-Trace-Id", "trace-123")
+		return nil
+	}
+	client := srv.Client(reeflow.WithHMACAuth(key.ID, key.Secret), reeflow.WithRequestEditor(traced), reeflow.WithUserAgent("billing/1.4"))
+	_, err := client.Connections.List(context.Background())
+	fmt.Println(err)
+	// Output: <nil>
+}
+
+// A connection of a type this SDK does not know yet decodes as UnknownConfig, and one can be
+// created from raw JSON.
+func ExampleUnknownConfig() {
+	var conn reeflow.Connection
+	err := json.Unmarshal([]byte(`{"id":"conn_1","name":"Warehouse","type":"snowflake",
+		"config":{"account":"acme","warehouse":"analytics"},
+		"created_at":"2026-11-26T12:00:00Z","updated_at":"2026-11-26T12:00:00Z"}`), &conn)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if cfg, ok := conn.Config.(reeflow.UnknownConfig); ok {
+		fmt.Println(cfg.Type, string(cfg.Raw))
+	}
+	fmt.Printf("%v\n", conn.Config) // printing shows the size, not the content, which may hold credentials
+	// Output:
+	// snowflake {"account":"acme","warehouse":"analytics"}
+	// {snowflake [42 bytes]}
 }
