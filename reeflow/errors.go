@@ -165,15 +165,21 @@ func CheckResponse(resp *http.Response) error {
 	if resp.Body != nil {
 		body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	}
-	return newAPIError(resp.StatusCode, resp.Header, body, time.Now())
+	return newAPIError(resp.StatusCode, resp.Header, body, time.Now()).typed()
 }
 
-// newAPIError builds the typed error of a failed response from its status, headers and (bounded) body.
-func newAPIError(status int, header http.Header, body []byte, now time.Time) error {
+// newAPIError builds the error of a failed response from its status, headers and (bounded) body.
+func newAPIError(status int, header http.Header, body []byte, now time.Time) *APIError {
 	e := &APIError{StatusCode: status, Body: body, RequestID: header.Get("X-Request-Id")}
 	e.RetryAfter, _ = parseRetryAfter(header.Get("Retry-After"), now)
 	parseErrorBody(e, body)
-	switch status {
+	return e
+}
+
+// typed wraps e in the type of its status: *BadRequestError, *AuthenticationError or
+// *PermissionDeniedError, or e itself.
+func (e *APIError) typed() error {
+	switch e.StatusCode {
 	case http.StatusBadRequest:
 		return &BadRequestError{e}
 	case http.StatusUnauthorized:

@@ -21,10 +21,6 @@ const (
 	maxSuccessBody = 64 << 20
 )
 
-// messageTimestampExpired is the fake's (and, by assumption, Reeflow's) answer to an HMAC
-// timestamp outside the accepted window.
-const messageTimestampExpired = "Request timestamp expired"
-
 // attemptResult is what one attempt produced.
 type attemptResult struct {
 	err       error     // nil on success
@@ -118,8 +114,8 @@ func (c *client) attempt(ctx context.Context, op operation, build func(base stri
 	res.status, res.requestID, res.header = resp.StatusCode, resp.Header.Get("X-Request-Id"), resp.Header
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		res.err = newAPIError(resp.StatusCode, resp.Header, readErrorBody(resp.Body), c.now())
-		res.apiErr = asAPIError(res.err)
+		res.apiErr = newAPIError(resp.StatusCode, resp.Header, readErrorBody(resp.Body), c.now())
+		res.err = res.apiErr.typed()
 		res.retryable = op.retry == retryIdempotent && retryableStatus(resp.StatusCode)
 		return res
 	}
@@ -171,7 +167,7 @@ func hasCredentials(h http.Header) bool {
 // whether the request should be signed again with the corrected clock.
 func (c *client) learnClockSkew(res attemptResult) bool {
 	if c.auth.mode() != AuthHMAC || res.apiErr == nil || res.apiErr.StatusCode != http.StatusUnauthorized ||
-		res.apiErr.Message != messageTimestampExpired {
+		res.apiErr.Message != hmacsig.MessageTimestampExpired {
 		return false
 	}
 	serverNow, err := http.ParseTime(res.header.Get("Date"))
@@ -180,14 +176,6 @@ func (c *client) learnClockSkew(res attemptResult) bool {
 	}
 	c.skew.Store(int64(serverNow.Sub(c.now())))
 	return true
-}
-
-func asAPIError(err error) *APIError {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr
-	}
-	return nil
 }
 
 // readErrorBody keeps the first maxErrorBody bytes of an error body and drains a bounded

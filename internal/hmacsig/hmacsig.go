@@ -22,6 +22,11 @@ const (
 	HeaderSignature = "X-Api-Signature"
 )
 
+// MessageTimestampExpired is the 401 message for a timestamp outside the accepted window. It is
+// this SDK's assumption, like the canonical string: the fake sends it, and the client corrects its
+// clock when it sees it.
+const MessageTimestampExpired = "Request timestamp expired"
+
 // AppendCanonical appends the canonical string of a request to dst:
 //
 //	METHOD "\n" escaped-path ["?" raw-query] "\n" unix-seconds "\n" hex(sha256(body))

@@ -22,7 +22,7 @@ const (
 	msgMultipleCredentials = "Multiple credentials provided"
 	msgMissingCredentials  = "Missing credentials"
 	msgInvalidHMACFormat   = "Invalid HMAC auth format"
-	msgTimestampExpired    = "Request timestamp expired"
+	msgTimestampExpired    = hmacsig.MessageTimestampExpired
 	msgInvalidSignature    = "Invalid signature"
 )
 
