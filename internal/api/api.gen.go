@@ -87,6 +87,13 @@ type APIKey struct {
 	Name       string     `json:"name"`
 }
 
+// Attributes Attribute values for row-level security, name to value. Documented (user attributes page):
+// "Attach attribute values to users via session tokens, the API, or the Console"; values "can
+// be strings, numbers, or booleans"; row filters read them with RF_USER_ATTR('name'), and a
+// missing attribute is an error. Assumed: the field is `attributes` inside `user` and
+// `organization` (the session-token page's field name could not be read).
+type Attributes = map[string]any
+
 // Connection A connection as returned, discriminated on `type`; never carries a password or token.
 type Connection struct {
 	union json.RawMessage
@@ -187,7 +194,13 @@ type Session struct {
 
 // SessionSubject defines model for SessionSubject.
 type SessionSubject struct {
-	Id string `json:"id"`
+	// Attributes Attribute values for row-level security, name to value. Documented (user attributes page):
+	// "Attach attribute values to users via session tokens, the API, or the Console"; values "can
+	// be strings, numbers, or booleans"; row filters read them with RF_USER_ATTR('name'), and a
+	// missing attribute is an error. Assumed: the field is `attributes` inside `user` and
+	// `organization` (the session-token page's field name could not be read).
+	Attributes *Attributes `json:"attributes,omitempty"`
+	Id         string      `json:"id"`
 }
 
 // TinybirdConfig Field names are assumed.

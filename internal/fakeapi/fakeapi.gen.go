@@ -92,6 +92,13 @@ type APIKey struct {
 	Name       string     `json:"name"`
 }
 
+// Attributes Attribute values for row-level security, name to value. Documented (user attributes page):
+// "Attach attribute values to users via session tokens, the API, or the Console"; values "can
+// be strings, numbers, or booleans"; row filters read them with RF_USER_ATTR('name'), and a
+// missing attribute is an error. Assumed: the field is `attributes` inside `user` and
+// `organization` (the session-token page's field name could not be read).
+type Attributes = map[string]any
+
 // Connection A connection as returned, discriminated on `type`; never carries a password or token.
 type Connection struct {
 	union json.RawMessage
@@ -192,7 +199,13 @@ type Session struct {
 
 // SessionSubject defines model for SessionSubject.
 type SessionSubject struct {
-	Id string `json:"id"`
+	// Attributes Attribute values for row-level security, name to value. Documented (user attributes page):
+	// "Attach attribute values to users via session tokens, the API, or the Console"; values "can
+	// be strings, numbers, or booleans"; row filters read them with RF_USER_ATTR('name'), and a
+	// missing attribute is an error. Assumed: the field is `attributes` inside `user` and
+	// `organization` (the session-token page's field name could not be read).
+	Attributes *Attributes `json:"attributes,omitempty"`
+	Id         string      `json:"id"`
 }
 
 // TinybirdConfig Field names are assumed.
@@ -1932,58 +1945,62 @@ func (sh *strictHandler) CreateSession(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fv9btvGsn+VAe8FagO07DhO/lBwUbixe+M2H76x0xYIjXBFjsRtyF1md2lZNQTcpzkPdp7kYHaXIilR",
-	"lpwmbk9P/xM/dne+5zcz1G2QyKKUAoXRwfA2UKhLKTTai+9Y+hY/VagNXSVSGBT2JyvLnCfMcCn2f9VS",
-	"0D2dZFgw+vXfCsfBMPiv/WbrffdU758qJdVbf0gwn8/DIEWdKF7SZsEw+InlPLU7w5jxHFPYiQvUmk0w",
-	"Bq6BCWBKsdluCAxSWTAuAGlTmHKTAYM4kSnGIUgFUfCqyg0vc4REYYrCcJbrSJRKXvMU0yiAnVQmVYHC",
-	"YLo7iEQwDwNL4sMxfCxmIE2GyrERAhdgMgTNCoSRTGegM1bigEj7XqoRT1MUD0deFByfn8FHnJHwU67Z",
-	"KCfBhfCpkoY5mnVXjETpa2m+l5VIH47Qd+KjkFMBZydDiILnUghMrBkJaWBMtBDVDTut27DDtK6KmvZ3",
-	"glUmk4r/hulDCvpMXJPxg6fQkbt0EzQmCk332XdM8wSIaBhLVTCzZNjPIhEFr7jWXEw6ntDZ5cWr4+fd",
-	"TeipDwBgeIHasKIEvCm5wrS7WPOJYKZSGAWRaMRJHjUPvYhsTDk+P/sRZ/SrVLJEZbiLNYlCZjD9wKyc",
-	"HQXBMEiZwT06OwgDMysxGAbaKC4mpCgU1hppgX82kjJHZt2Yt+83a3KmzYdK332SqPKctg6GRlXYc7Jg",
-	"BfZsPw8DhZ8qEk8wfE8k+FcbWsM2p0vkXC1OkqNfMTF0UmPIdN5S6ICkMXOmQaGplMA0JEdNFC+4oJNA",
-	"Cohp4/gZCLxGBQlTiqMGBiXTeipVSuHSyI8oBkEYtFa7SFiwsiQGSWuTdRZ+LrWZKNQtisPAcDEbcZWu",
-	"W3Tpn7cWzcPaNGavrZidUOZhIAW+GQfD93d7Wg8d8/DuJX1UXHWE/1yKMZ+squAyQ1LCmE9Ajm3cblTy",
-	"jQai/Jm9Tb+AG435GBImKPokGRMTJIHfmzGi5R5M2dctQ9b2GrZa6f3zlO42/CzVu6VfwQDW0rRJYusp",
-	"amTXs+1qLFsYy73UuYgqBRcvUUxMFgwf9QQfd+M2QFEVFGbKSStyrAlFPgrZl8KawN54Y7m8QK275tHl",
-	"0OYA1h+VTnDMqtyAFAiZrBSMlSxAyGkIzEAhtYHDI/tELx4tAYhwywQgpPkwwrFUuH3SkGrCBP9tQfxd",
-	"KvJiuKgW4qk0qvuuWlKF3WK96HvM7zMNbDkAfLaBLTz5y5mZhUOvHK6noxrPXqbmNuAGC92bzP0NWxA4",
-	"J+3CrBXbfIs4zuX0Gw0XhomUqbSz4MRIgt/caDCZQoTGKh0K10OIb305EoI2zFT6uUwxdEB4HoeRiG8T",
-	"e8e/No9DYCKF66aw8aB5mkmN0FvdUDJxbGrCUOGK/lPsFQjWtcvKk6KR9UaYWuuFkNuCxdauXBicoFrR",
-	"fn1Gn8KXoh1h6TTlJA6Wn7eYG7Nc4zK/KTNsxPQ2tptJF682vFbjnh5QlSRYetQ0Vdxg6EFTja5WYlV3",
-	"8zCwq96IfObgI50mlSOK3fCCfOrpkyePn4REpLtuSFzINgy0zvuhbR2E7uRxSTdWLp6SsBFouD4cfc1M",
-	"9zlofw2gXwPFt0yTYVCV6T1JuQPldwPfEtZvndQnb5821iRb1PcSlsXyfRXDDz9fUn0HcVQdHDxOlAuI",
-	"e74lomwBuGdX/88///8f9iWMBxuF4M4L27TewWOdGldYdTou2E1t10+PwnuZOU97z11KhZuiT1do33PM",
-	"UyANa2AKwVe3g5WwvGXsWaebTYFnm1jT5/UbBPLFUcYf4dx3QJQ/kYu/s4/7y6+OLZBGbdk4JtvToFEY",
-	"a3uuZuyxve2UtVLQbgsK5yvcUILCpFLczC5od0fGiGmeHFe0yTJP8bHvqlkQNPRdK8pCT492PuLsA0+H",
-	"rru1G6/kWMuATYO0qlFYZkxp037BEt9XWi3Q697Z2YntrtpG16JhBYVMceU8TmszZCmqWvXD4Je94/Oz",
-	"PTqmgZ4lp2tPwUW96SodL+UU1V7CNEKGN5aGvYsXx4dPni4aB0xIwROWe+QHO4RD8YYlxnbkLD5c9Cnv",
-	"JLGhYw2hl3U3b5XQd4Lf2G4fiUpjIkWqXQtDo6JwxGyc0sBGsjIw5tcIBReVQU2cpHw8RoUiuZdMG3pW",
-	"CCZD42Is+1VbMmVqAXpwDy8uL8+tzk3GDNQZbiKh0qhDUMSTNqpKKNjaCrQpC8pqlPMkEjXp1lYHi63t",
-	"Y52htjWCnAp4U6Kgs+oFVOOSUerh/j4r+cAfP0hksS9LFKzkzyIxzZDKDNI5jBAUsjSka4VlzhKk8oNr",
-	"GPMcbe1A3F2c/EgWoHCCAhVFmUEkInF6jWoGFAlcbVG39uKbvZpzLSuVYDyMxB7EjU7iYYvvDr+gMznV",
-	"9lQUaSm5MKFlWPlmMNFE1yPM2DWXlRrYvb11xkPQskBSCzdEs5CmVUk5Y2qpEjSbUTXEk8zpk3v+L05+",
-	"/MbbvH3RMkxRBIXxXfih07aLJTtxJ4zEuyBVv7fHC1eOQ4iXbNAWcUuOFO8OgOzN7rbiqR2CQ8tvI9qd",
-	"ZU0MF248jET86vTyxZsTiIIoElEAqBNWYrpXMpPB+yj4NgpAsenepwrV7GrxWtOOr+9keLOjM3b45OnO",
-	"SKaz3V1ig/jG1I3G8vUR6CPOMIWRSzndSYMrP3OeoC+ovd8elyzJcO9wcEBpT+U+FpPZT6fTAbOPB1JN",
-	"9v1avf/y7Pnp64tTu4byCTc5NjW5PXen45y7QRhco3KoODgYPHILvRsFw+Dx4GDwmFIhM5lNP+Ryex9x",
-	"Zi8m2JNZPXe69iuuIG434WOXcm2ybduskD42LFzCwmiTIQXmQSSOnU6HVoZWe3TC4cFBPZj84eLN66a6",
-	"JxpqgMc6sl748llKeYNr42YmOgi749nDg4N7jacWfZS7EIKfz6w0V1YHVi7y1NbiY3C7u2aHaUeOyL4j",
-	"F8zstwbNdsmjzUs6Qzq76PHmRc381HJj+5SbV7mBsAU8VVEwNfNqqXknxSz7OAnOGYRduLDL/VtW8g8u",
-	"TM3XGunrTsAcwIpthY1h0S1SwI6zJQrLHkWFcHRwZK2UCagW49E+K/tf9Eb2e21sG9NaNaUWSPuTG83R",
-	"wdHmFYvh9++1srdoFMdrAgG1fDbYGsVCxQo0qLRtp64KukbC2jBlKHtZM7KpM17ANDKyBqQ1Nhu0CyM3",
-	"HG2Uf3cFcUV+0EzH1ofoyxbusF8dtMKwQyFOZq4l6wFGy0nWxdxItE4P7SuEYEs24cLas2vU1veZmPWM",
-	"R9eE6Octvh4iTHfHZduF6taw+D8xWicdFW1wIqnXGGYNge2XOR3jhB3f57z4v5dUthVljrsds3zURGzf",
-	"NWgRFUaCjPvsZNkx6ZUPfohAKGTZJN3EwqHquhnjxs3XLK8Q4ro3EtMW7hQ/svbdhTiT2tinENst4z4z",
-	"X54d+1CA2nwn09kXyxLrRtTzblPGd9aXPO3RlyOj5WD9CWtVhX9lF3JqAdZidwvY0/K5/dvmogY/KeZo",
-	"8B745+T05enlKTChp6g0HB4cOScR0jrks+0Rz4k9esmaO7Z01DfapkXp3xilZRhOJvcxjLA/7Z8VZc6b",
-	"MrQVWKNAeSAUBVCiKridIoAU7aC+ESa387/DxnHfZ4Lx1pD5Lus5eMhI9O8Sgf4o9Hwf29yInzsfeBGQ",
-	"9hkaxjLP5dRZsGIilQUkGVMsoc3WIOtOTPw94No2QZLsfm7lxhVbOtX58eXzF9aZIhHfEv3fhh5IfDuP",
-	"nzkpE6poNTERtJHKzrQwBLxJsDSuLcsEyIIboiOuIU0MUkXCQxD4iFh29nBl7bNu6esnLi2a75EElucx",
-	"XwnSrBv7bAVpHjKQrArz74DSCihOj/fFQNrNvK06t6srQmvZP/x8GfpWufugLudjtIMZOW4+rqvHA4dH",
-	"e/baf2ICTGEzxcDUlQ9aulY1wtnrn45fnp18OP3l/Ozt8eXZm9f+XxR0fk/RQi5v/TKEZsQ/v6NOqL9m",
-	"+JpFwtJXig9cIdQcrvElr/b6q+q/fmUgAIuRDdMtxjf5R2uKbNNta378/moe3jaD3fdXKzPW+lZrmvn+",
-	"ilKhm1S6BN6dTSyN5PrJa9wmmF/N/xUAAP//",
+	"7FvrbuM4ln6VA+0ClQCyk6pK1Q8Hi4Y7SW+luy7ZJDUzQCmIaOnY5pREqkkqjicwsE+zD7ZPsjgkZUm2",
+	"HDvVXZnZmf4XSyJ5Lt+5Mw9BIvNCChRGB4OHQKEupNBof/zI0kv8tURt6FcihUFh/2RFkfGEGS7FwV+1",
+	"FPRMJ1PMGf317wrHwSD4t4N66wP3Vh+cKSXVpT8kWCwWYZCiThQvaLNgEPyJZTy1O8OY8QxT2Itz1JpN",
+	"MAaugQlgSrH5fggMUpkzLgBpU5hxMwUGcSJTjEOQCqLgQ5kZXmQIicIUheEs05EolLzjKaZRAHupTMoc",
+	"hcF0vx+JYBEGlsTnY3go5iDNFJVjIwQuwEwRNMsRRjKdg56yAvtE2k9SjXiaong+8qJgeHEOX3FOwk+5",
+	"ZqOMBBfCr6U0zNGs22IkSj9K85MsRfp8hH4WX4WcCTg/HUAUnEghMLEwEtLAmGghqmt2Go9hj2ld5hXt",
+	"nwUrzVQq/jdMn1PQ5+KOwA+eQkfuykPQmCg07Xc/Ms0TIKJhLFXOzAqwjyMRBR+41lxMWpbQ2uXdh+FJ",
+	"exN66x0AGJ6jNiwvAO8LrjBtL9Z8IpgpFUZBJGpxkkUtQi8i61OGF+e/4Jz+KpQsUBnufE2ikBlMb5mV",
+	"s6MgGAQpM9ijs4MwMPMCg0GgjeJiQopCYdFIC/y7kZQZMmvGvPm8XpMxbW5L/fhJoswy2joYGFVix8mC",
+	"5dix/SIMFP5akniCwRciwX9a0xo2OV0h52Z5khz9FRNDJw2NUXxUGicllqac8MKyi5b0pMBP42DwZZ3h",
+	"5RNR5iNUzSdLYd2sO6XqVLhjWYmaIAFKznoZ3mFGICwVN/MQiDsw0n3Wh9Ml6GCv1KiALcmHgk1wf0BQ",
+	"HBrDkmn9rjrESKBFGu44A41ak/ka+RWFDq1PHF6cW8dOf59IoWWGUXBcLY+ChIlIjBAc9zoEx7S2izy7",
+	"mlYoOYMxzwwdppCltGPuIsjlT7efr84ub4fX15d7L4i/FxRrRAosErk3opp0F5KsG+zD0OF+YAkcc8xS",
+	"eh/XQoiBC81ThJgYjWnbSMRSTZjgf7NuJYY96/0d9z3LvRXdC+13tCJPZEl/SgMjtBxYW1vFTxjc9yay",
+	"5x/mrPjiJHPDxNy+VIjjTM56WpYqoW+85RLyahdKCFvBByS1g2UkQ1MqgWlIISJRPOeCMA5SQEynx8cg",
+	"8A4VJEwpjhoYFEzrmVSp1Sdx2Q/CoLHaxeCcFQUBmfzFZJNvvZDaTBTqBsVhYLiYj7hKNy269u8bixZh",
+	"5ZTmH62BO3EuwoZ9PebjO+ggc3tsSRcVNy3hn0gx5pN1FVxPCQX0DuTYAq5WyQsNRPmxfUx/ATcaszEk",
+	"TBBmkikTEySBP5kxouUJTNnPLUPW69VsNRLLb1O62/CbVO+WfgcAbKRpm8Q2U1TLrmPb9Si6BMuT1LmM",
+	"ZzkX71FMzDQYvOwIe+7BQ4CizCnAFZNGzNoQBH38sx+FFYFdkc5xeeUcXwMebQ5t9sG6vdIpjlmZGZAC",
+	"YSpLBWMlcxByFgIzkEtt4NWRfaOXr1ZS13DH1ENIczvCsVS4e7rSdPPbVOTFcFUuxUMB46mrVlRht9gs",
+	"+g74fSPAVh3ANwNsacm/H8xsIv7BVZTbUiduMNedaaR/YEtRZ6TtBH8Nm5cu0r7QcGWYSJlKWwtOjaTC",
+	"jxsNZqoQoUalq//0AOIHXwiHoA0zpT6RKYYu91jEYSTih8Q+8Z8tYpe33NUltS/XZlOpETrragomPn1y",
+	"GcWq/lPsFAhWVfPam7yW9dYCqdIL1QxLFhu7cmFwQlnsivarM7oUvuLtNmbRY5ZpXOU3ZYaNmN4Fu1Pp",
+	"/NWWz6q8pyOpShIsfNY0U9xg6JOmKrta81XtzcPArvoksrkrXOg0qRxR7J7nZFNv37x5/SYkIt3vmsSl",
+	"bMNA66y7qKqc0KM8rujGysVTEtYCDTe7o+8Z6b6lztxQSm4oAncMk2FQFukTSXmkvmw7vpUqs3FSl7x9",
+	"2NgQbFE/SVg2l++qGH7+87UtI+OoPDx8nVSlh2/GKdt6cPXOf/zvf/+P/Qjj/lYhuPPCJq2P8FiFxjVW",
+	"WavOfgxTjYp8iY2c3Vf28PYofJJ58LST3pUQus1rtYX907JQ1MAUgq/q+mvufEeftUmn2xzWLj6qy1ts",
+	"Ecjvnp38PZzCI6nNP5Br+Gxfd5dtLSyQRuu2hwaNwljsuVqzA3u7KWutEN41mVyscUOBzTeurmh3R8aI",
+	"aZ4MS9pklad46PvANnka+D4rRa+3R3tfcX7L04Hrx+7Ha7HZMmDDJ62qFTY1prDpQs4S3wldL+yrbu/5",
+	"qZ0H2NbsssUKuUxx7TxOa6fIUlSV6gfBX3rDi/MeHVOnrAWn356Cq2rTdTreyxmqXsI0whTvLQ29q3fD",
+	"V2/eLhsOTEjBE5b5jBH2KH/Fe5YY20O2eeWys/4oiTUdGwi9rvrP64R+Fvze9qdJVBoTKVLtWh8aFbkj",
+	"Zv2UBjaSpYExv0PIubBNSTmGlI/HqFAkT5JpTc8awQQ0LsayW7UFU6YSoC8K4N319YXVuZkyA1VknNh2",
+	"qA5BEU/aqDIhZ2sr17qcKMpRxpNIVKRbrPaXW9vXeora1hZyJuBTgYLOqhZQbUyg1IODA1bwvj++n8j8",
+	"QBYoWMGPIzGbIpUnpPOq5RjSb4VFxhKksoVrGPMMbc1B3F2d/kIIUDhBgYq8TD8SkTi7QzUH8gSuJqla",
+	"gvFqOzIeRKIHca2TeNDgu8Uv6KmcaXsqirSQXJjQMqz8+IJoot8jnLI7LkvVt3t7dMYD0DJHUgs3RLOQ",
+	"plGBOTA1VAmazamK4snU6ZN7/q9Of3nhMW8/tAyTF0Fh/Nxo4LTtfMle3HIj8T5I1W3t8dKU4xDiFQza",
+	"4m/FkOL9PhDe7G5rltoiOLT81qLdW9XEYGnGg0jEH86u3306hSiIIhEFgDphBaa9gpkpfImCH6IAFJv1",
+	"fi1RzW+Wn9UDpOrJFO/39JS9evN2byTT+f4+sUF8Y+pa8dlmD/QV55jCaF6NBRqzMVe2ZjxBX4h7ux0W",
+	"LJli71X/kMKeyrwvJtjPZrM+s6/7Uk0O/Fp98P785Ozj1ZldQ/GEmwzrWt6eu9cyzv0gDO5QuWw6OOy/",
+	"dAu9GQWD4HX/sP+aQiEzUxt+yOR6X3Fuf0ywI7J67nRlV1xB3BwbxX4uQMG2iVkhvW9YmoRNv+2kg1Nx",
+	"35pWWO3RCa8OD6tR+s9Xnz7WXQGioUrwWEvWS1s+TylucG3clE8HYftCwavDwycNVJf9l0fzcTdRXGvK",
+	"rI9Yneep0OJ9cLMrZ8e/R47IriOXzBw0rkbYJS+3L2mNle2i19sX1RN/y43tb25f5a4w2ISnzHOm5l4t",
+	"Fe96y/BnEda4PHhgBb91bmqxEaQfWw5zZRJG2AprYNEjUsCewxK5ZZ9FhXB0eGRRygSUy4F+F8r+Ez3I",
+	"fivGdoHWOpQaSdo/OGiODo+2r1he1/itKLtEozjeURJQyWfroLFgiuVoUGnbhl0XdJUJa8OUoehlYWRD",
+	"Z7xM0whkdZJWYzZoFkZunF8r//EK4obsoJ6qbXbR1428w96Tabhhl4U4mblWrk8wGkayyedGonF6aD+h",
+	"DLZgEy4snl2Dt3rOxLxjrLrBRZ80+HoON90es+3mqhtD5n9Fb520VLTFiKTeAMwqBbZ3yVrghD3fH736",
+	"r/dUtuVFhvstWL6sPbbvGjSICiNB4D4/XTVM+uTWDx8oC1mFpJt0uKy6asa4MbW9yQFx1RvxFyToFD/q",
+	"9t2FeCq1sW8htlvGXTBfnTl7V4Da/CjT+e8WJTaNthftpozvyK9Y2svfj4yGgXUHrHUV/jObkFMLsAa7",
+	"O6Q9DZs7eKh/VMlPihkafEL+c3r2/uz6DJjQM1QaXh0eOSMR0hrk8e4Zz6k9egXNLSwddY3EaVH6R47S",
+	"AIaTyVOAEXaH/fO8yHhdhjYcaxQonwhFARSo7L0ximKi6dS3psnN+O9y47jrYmu8c8r8GHoOn9MT/X/x",
+	"QH+v7Pkp2NyaP7cuhlEi7SM0jGWWyZlDsGIilTkkU6ZYQpttyKxbPvG3JNe2CZJMn2ZWblyxo1FdDK9P",
+	"3lljikT8QPT/EPpE4odFfOykTFlFo4mJoI1UdqaFIeB9goVxbVkmQObcEB1xldLEIFUkfAoCXxGL1h6u",
+	"rD1ul75+4tKg+QlBYHUe851Smk1jn51Smud0JOvC/MOhNByK0+NTcyB/+diqc7e6wl3P/vnP16FvlbuL",
+	"eBkfox3MyHF9Ka8aD7w66tnf/moKMIX1FANTVz5o6VrVCOcf/zR8f356e/aXi/PL4fX5p4/+/37o/I6i",
+	"hUze2mUI9dWAxSN1QnUL4nsWCSu3G5+5Qqg43GBLrRv3/wqVgQDMR9ZNNxjfZh+NKbINt4358ZebRfhQ",
+	"D3a/3KzNWKtHjWnmlxsKhW5S6QJ4ezaxMpLrJq82m2Bxs/i/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
