@@ -44,23 +44,26 @@ var (
 )
 
 // List returns every API key: GET /api-keys.
-func (s *APIKeysService) List(ctx context.Context, editors ...RequestEditorFn) ([]APIKey, error) {
+func (s *APIKeysService) List(ctx context.Context, opts ...CallOption) ([]APIKey, error) {
 	var out []APIKey
-	err := s.c.do(ctx, opListAPIKeys, func(base string) (*http.Request, error) {
+	err := s.c.do(ctx, call{op: opListAPIKeys, build: func(base string) (*http.Request, error) {
 		return api.NewListAPIKeysRequest(base)
-	}, editors, decodeList(&out))
-	return out, err
+	}, decode: decodeList(&out)}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Get returns one API key: GET /api-keys/{id}.
-func (s *APIKeysService) Get(ctx context.Context, id string, editors ...RequestEditorFn) (*APIKey, error) {
+func (s *APIKeysService) Get(ctx context.Context, id string, opts ...CallOption) (*APIKey, error) {
 	if err := checkID(opGetAPIKey, "API key", id); err != nil {
 		return nil, err
 	}
 	out := new(APIKey)
-	err := s.c.do(ctx, opGetAPIKey, func(base string) (*http.Request, error) {
+	err := s.c.do(ctx, call{op: opGetAPIKey, build: func(base string) (*http.Request, error) {
 		return api.NewGetAPIKeyRequest(base, id)
-	}, editors, out.UnmarshalJSON)
+	}, decode: out.UnmarshalJSON}, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"unicode"
@@ -15,8 +16,8 @@ import (
 // and with any *http.Request built by hand.
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
-// Credentials are an API key: its ID (which starts with "key_") and its secret.
-// Printing or logging Credentials never shows the secret.
+// Credentials are an API key: its ID (which starts with "key_") and its secret. Printing,
+// logging or JSON-encoding Credentials never shows the secret (see Secret).
 type Credentials struct {
 	KeyID  string
 	Secret Secret
@@ -24,10 +25,27 @@ type Credentials struct {
 
 type credentialsFields Credentials
 
-// Format prints the key ID and "[REDACTED]" for the secret, for every verb, even nested in
-// values that fmt prints without calling their methods.
+// Format prints the key ID and "[REDACTED]" for the secret, for every verb. A key ID that is not
+// well formed prints as "[INVALID]": it may be a secret pasted in the wrong place.
 func (c Credentials) Format(f fmt.State, verb rune) {
+	if checkKeyID(c.KeyID) != nil {
+		c.KeyID = "[INVALID]"
+	}
 	formatRedacted(f, verb, credentialsFields(c), "reeflow.credentialsFields", "reeflow.Credentials")
+}
+
+// LogValue logs the key ID (when well formed) and "[REDACTED]" for the secret.
+func (c Credentials) LogValue() slog.Value {
+	id := c.KeyID
+	if checkKeyID(id) != nil {
+		id = "[INVALID]"
+	}
+	return slog.GroupValue(slog.String("key_id", id), slog.String("secret", redacted))
+}
+
+// Equal reports whether c and other are the same key, comparing secrets in constant time.
+func (c Credentials) Equal(other Credentials) bool {
+	return c.KeyID == other.KeyID && c.Secret.Equal(other.Secret)
 }
 
 // Validate reports, without sending anything, whether the credentials are well formed. The
@@ -37,7 +55,7 @@ func (c Credentials) Validate() error {
 	if err := checkKeyID(c.KeyID); err != nil {
 		return err
 	}
-	return checkSecret(string(c.Secret))
+	return checkSecret(c.Secret.Reveal())
 }
 
 // CredentialsProvider supplies the credentials for each request, so that keys can be rotated
@@ -78,7 +96,7 @@ const (
 // is encoded once, here, not per request. Malformed credentials give an error matching
 // ErrInvalidCredentials.
 func BasicAuth(keyID, secret string) (RequestEditorFn, error) {
-	if err := (Credentials{KeyID: keyID, Secret: Secret(secret)}).Validate(); err != nil {
+	if err := (Credentials{KeyID: keyID, Secret: NewSecret(secret)}).Validate(); err != nil {
 		return nil, err
 	}
 	header := "Basic " + base64.StdEncoding.EncodeToString([]byte(keyID+":"+secret))

@@ -133,7 +133,7 @@ func TestRequestEditorErrorStopsTheRequest(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
 	client, rec := newRecorder(t, reply(200, `[]`))
-	_, err := client.Connections.List(context.Background(), func(context.Context, *http.Request) error { return boom })
+	_, err := client.Connections.List(context.Background(), reeflow.RequestEditorFn(func(context.Context, *http.Request) error { return boom }))
 	require.ErrorIs(t, err, boom)
 	assert.Contains(t, err.Error(), "list connections")
 	assert.Empty(t, rec.all())
@@ -160,8 +160,8 @@ func TestAuthModeString(t *testing.T) {
 
 func TestCredentialsValidate(t *testing.T) {
 	t.Parallel()
-	require.NoError(t, reeflow.Credentials{KeyID: docKeyID, Secret: docSecret}.Validate())
-	err := reeflow.Credentials{KeyID: docKeyID, Secret: docSecret + " "}.Validate()
+	require.NoError(t, reeflow.Credentials{KeyID: docKeyID, Secret: reeflow.NewSecret(docSecret)}.Validate())
+	err := reeflow.Credentials{KeyID: docKeyID, Secret: reeflow.NewSecret(docSecret + " ")}.Validate()
 	require.ErrorIs(t, err, reeflow.ErrInvalidCredentials)
 	assert.False(t, strings.Contains(err.Error(), docSecret))
 }

@@ -24,9 +24,9 @@ type authenticator interface {
 
 func newAuthEditor(creds Credentials, mode AuthMode, clock func() time.Time) (RequestEditorFn, error) {
 	if mode == AuthHMAC {
-		return HMACAuth(creds.KeyID, string(creds.Secret), WithClock(clock))
+		return HMACAuth(creds.KeyID, creds.Secret.Reveal(), WithSigningClock(clock))
 	}
-	return BasicAuth(creds.KeyID, string(creds.Secret))
+	return BasicAuth(creds.KeyID, creds.Secret.Reveal())
 }
 
 type staticAuthSpec struct {
@@ -89,7 +89,7 @@ func (a *providerAuth) authenticate(ctx context.Context, req *http.Request) erro
 func (a *providerAuth) editorFor(creds Credentials) (RequestEditorFn, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.edit != nil && creds == a.creds {
+	if a.edit != nil && creds.Equal(a.creds) {
 		return a.edit, nil
 	}
 	edit, err := newAuthEditor(creds, a.authMode, a.clock)
@@ -122,7 +122,7 @@ func authFromEnv() (authSpec, error) {
 	default:
 		return nil, fmt.Errorf("reeflow: %s must be \"basic\" or \"hmac\"", EnvAuthMode)
 	}
-	creds := Credentials{KeyID: id, Secret: Secret(secret)}
+	creds := Credentials{KeyID: id, Secret: NewSecret(secret)}
 	if err := creds.Validate(); err != nil {
 		return nil, fmt.Errorf("%w (from %s and %s)", err, EnvAPIKeyID, EnvAPIKeySecret)
 	}

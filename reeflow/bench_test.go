@@ -283,7 +283,7 @@ func signedRequest(b *testing.B) *http.Request {
 
 func BenchmarkHMACSign1KiB(b *testing.B) {
 	b.Run("SDK", func(b *testing.B) {
-		sign, err := reeflow.HMACAuth(docKeyID, docSecret, reeflow.WithClock(func() time.Time { return time.Unix(1764158400, 0) }))
+		sign, err := reeflow.HMACAuth(docKeyID, docSecret, reeflow.WithSigningClock(func() time.Time { return time.Unix(1764158400, 0) }))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -17,14 +17,20 @@ const (
 )
 
 // ConnectionConfig is the type-specific part of a connection: a PostgresConfig, a
-// TinybirdConfig or an UnknownConfig.
+// TinybirdConfig or an UnknownConfig (which carries any other type). The set is closed.
 type ConnectionConfig interface {
 	ConnectionType() ConnectionType
+	isConnectionConfig()
 }
 
-// PostgresConfig is the config of a PostgreSQL connection. Password is sent when creating or
-// updating a connection and is never returned by Reeflow; printing or logging a PostgresConfig
-// shows "[REDACTED]" in its place.
+// PostgresConfig is the config of a PostgreSQL connection. Its JSON is Reeflow's wire format,
+// password included; printing or logging it (fmt, slog) shows "[REDACTED]" for the password.
+// Reeflow never returns the password.
+//
+// Connecting without TLS is a decision the code must show: a config with SSL false is sent only
+// when InsecureNoSSL is true, so that a config that forgot SSL is refused instead of silently
+// reaching the database in the clear. InsecureNoSSL is not sent; decoding a config whose "ssl" is
+// false sets it, so a config read from Reeflow can be sent back as it is.
 type PostgresConfig struct {
 	Host     string `json:"host"`
 	Port     int    `json:"port"`
@@ -32,10 +38,14 @@ type PostgresConfig struct {
 	User     string `json:"user"`
 	Password string `json:"password,omitempty"`
 	SSL      bool   `json:"ssl"`
+	// InsecureNoSSL confirms that SSL is false on purpose.
+	InsecureNoSSL bool `json:"-"`
 }
 
 // ConnectionType returns ConnectionTypePostgres.
 func (PostgresConfig) ConnectionType() ConnectionType { return ConnectionTypePostgres }
+
+func (PostgresConfig) isConnectionConfig() {}
 
 type redactedPostgresConfig PostgresConfig
 
@@ -45,11 +55,20 @@ func (c PostgresConfig) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, redactedPostgresConfig(c), "reeflow.redactedPostgresConfig", "reeflow.PostgresConfig")
 }
 
-// MarshalJSON encodes the config with its password redacted, so that logging or storing a
-// config as JSON cannot leak it. Requests to Reeflow are encoded separately and do carry it.
-func (c PostgresConfig) MarshalJSON() ([]byte, error) {
-	c.Password = redactNonEmpty(c.Password)
-	return json.Marshal(redactedPostgresConfig(c))
+// UnmarshalJSON decodes a config in Reeflow's wire format; "ssl": false sets InsecureNoSSL.
+func (c *PostgresConfig) UnmarshalJSON(b []byte) error {
+	var w struct {
+		redactedPostgresConfig
+		SSL *bool `json:"ssl"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*c = PostgresConfig(w.redactedPostgresConfig)
+	if w.SSL != nil {
+		c.SSL, c.InsecureNoSSL = *w.SSL, !*w.SSL
+	}
+	return nil
 }
 
 // LogValue logs the config with its password redacted.
@@ -60,8 +79,8 @@ func (c PostgresConfig) LogValue() slog.Value {
 }
 
 // TinybirdConfig is the config of a Tinybird connection (field names assumed, see the README).
-// Token is sent when creating or updating and never returned; printing or logging a
-// TinybirdConfig shows "[REDACTED]" in its place.
+// Its JSON is the wire format, token included; printing or logging it (fmt, slog) shows
+// "[REDACTED]" for the token. Reeflow never returns the token.
 type TinybirdConfig struct {
 	Host  string `json:"host"`
 	Token string `json:"token,omitempty"`
@@ -69,6 +88,8 @@ type TinybirdConfig struct {
 
 // ConnectionType returns ConnectionTypeTinybird.
 func (TinybirdConfig) ConnectionType() ConnectionType { return ConnectionTypeTinybird }
+
+func (TinybirdConfig) isConnectionConfig() {}
 
 type redactedTinybirdConfig TinybirdConfig
 
@@ -78,20 +99,15 @@ func (c TinybirdConfig) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, redactedTinybirdConfig(c), "reeflow.redactedTinybirdConfig", "reeflow.TinybirdConfig")
 }
 
-// MarshalJSON encodes the config with its token redacted; requests to Reeflow still carry it.
-func (c TinybirdConfig) MarshalJSON() ([]byte, error) {
-	c.Token = redactNonEmpty(c.Token)
-	return json.Marshal(redactedTinybirdConfig(c))
-}
-
 // LogValue logs the config with its token redacted.
 func (c TinybirdConfig) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("host", c.Host), slog.String("token", redactNonEmpty(c.Token)))
 }
 
 // UnknownConfig is the config of a connection type this SDK does not know, kept as raw JSON.
-// It can also create or update a connection of such a type. Printing or logging it shows the
-// type and the size of Raw, not its content, which may hold credentials.
+// It can also create or update a connection of such a type. Its JSON is Raw, the config object
+// as on the wire (the type travels beside it, in the connection); printing or logging it shows
+// the type and the size of Raw, not its content, which may hold credentials.
 type UnknownConfig struct {
 	Type ConnectionType
 	Raw  json.RawMessage
@@ -99,6 +115,8 @@ type UnknownConfig struct {
 
 // ConnectionType returns the type as Reeflow sent it.
 func (c UnknownConfig) ConnectionType() ConnectionType { return c.Type }
+
+func (UnknownConfig) isConnectionConfig() {}
 
 // Format prints the type and the size of the raw config.
 func (c UnknownConfig) Format(f fmt.State, verb rune) {
@@ -113,13 +131,18 @@ func (c UnknownConfig) Format(f fmt.State, verb rune) {
 	fmt.Fprintf(f, "{%s [%d bytes]}", c.Type, len(c.Raw))
 }
 
-// MarshalJSON encodes the type and the size of the raw config, not its content; requests to
-// Reeflow still carry the content.
+// MarshalJSON encodes Raw, the config object as on the wire ("null" when Raw is empty).
 func (c UnknownConfig) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Type     ConnectionType `json:"type"`
-		RawBytes int            `json:"raw_bytes"`
-	}{c.Type, len(c.Raw)})
+	if len(c.Raw) == 0 {
+		return []byte("null"), nil
+	}
+	return c.Raw.MarshalJSON()
+}
+
+// UnmarshalJSON keeps a copy of the raw config; the type comes from the enclosing connection.
+func (c *UnknownConfig) UnmarshalJSON(b []byte) error {
+	c.Raw = append(c.Raw[:0:0], b...)
+	return nil
 }
 
 // LogValue logs the type and the size of the raw config.

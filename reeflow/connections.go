@@ -5,14 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/reeflow/reeflow-go/internal/api"
 )
 
-// Connection is a database connection of the organization. Reeflow never returns its
-// password or token.
+// Connection is a database connection of the organization. Its JSON is Reeflow's wire format
+// and round-trips without loss; Reeflow never returns a password or token in it.
 type Connection struct {
 	ID        string
 	Name      string
@@ -29,6 +31,12 @@ func (c Connection) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, connectionFields(c), "reeflow.connectionFields", "reeflow.Connection")
 }
 
+// LogValue logs the connection; its config logs without password or token.
+func (c Connection) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", c.ID), slog.String("name", c.Name), slog.String("type", string(c.Type)),
+		slog.Any("config", c.Config), slog.Time("created_at", c.CreatedAt), slog.Time("updated_at", c.UpdatedAt))
+}
+
 // connectionWire is a connection as sent on the wire, with its config still raw until the type is known.
 type connectionWire struct {
 	ID        string          `json:"id"`
@@ -37,6 +45,20 @@ type connectionWire struct {
 	Config    json.RawMessage `json:"config"`
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+// MarshalJSON encodes the connection as Reeflow does: snake_case fields, the config under
+// "config" in its own wire format.
+func (c Connection) MarshalJSON() ([]byte, error) {
+	w := connectionWire{ID: c.ID, Name: c.Name, Type: c.Type, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if c.Config != nil {
+		raw, err := json.Marshal(c.Config)
+		if err != nil {
+			return nil, fmt.Errorf("connection %s: config: %w", c.ID, err)
+		}
+		w.Config = raw
+	}
+	return json.Marshal(w)
 }
 
 // UnmarshalJSON decodes a connection as Reeflow returns it, its config by its type. A
@@ -107,11 +129,28 @@ func (p CreateConnectionParams) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, createConnectionFields(p), "reeflow.createConnectionFields", "reeflow.CreateConnectionParams")
 }
 
+// LogValue logs the parameters; the config logs without password or token.
+func (p CreateConnectionParams) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", p.Name), slog.Any("config", p.Config))
+}
+
 type updateConnectionFields UpdateConnectionParams
 
 // Format prints the parameters; the config prints without password or token.
 func (p UpdateConnectionParams) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, updateConnectionFields(p), "reeflow.updateConnectionFields", "reeflow.UpdateConnectionParams")
+}
+
+// LogValue logs the parameters; the config logs without password or token.
+func (p UpdateConnectionParams) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, 2)
+	if p.Name != nil {
+		attrs = append(attrs, slog.String("name", *p.Name))
+	}
+	if p.Config != nil {
+		attrs = append(attrs, slog.Any("config", p.Config))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // ConnectionsService manages the organization's database connections.
@@ -120,29 +159,33 @@ type ConnectionsService struct{ c *client }
 var (
 	opListConnections  = operation{name: "list connections", retry: retryIdempotent}
 	opGetConnection    = operation{name: "get connection", retry: retryIdempotent}
-	opCreateConnection = operation{name: "create connection", retry: retryUnsent}
-	opUpdateConnection = operation{name: "update connection", retry: retryIdempotent}
+	opCreateConnection = operation{name: "create connection", retry: retryUnsent, sendsBody: true,
+		mayHaveActed: "the connection may have been created; list connections to check"}
+	opUpdateConnection = operation{name: "update connection", retry: retryIdempotent, sendsBody: true}
 	opDeleteConnection = operation{name: "delete connection", retry: retryIdempotent}
 )
 
 // List returns every connection: GET /connections.
-func (s *ConnectionsService) List(ctx context.Context, editors ...RequestEditorFn) ([]Connection, error) {
+func (s *ConnectionsService) List(ctx context.Context, opts ...CallOption) ([]Connection, error) {
 	var out []Connection
-	err := s.c.do(ctx, opListConnections, func(base string) (*http.Request, error) {
+	err := s.c.do(ctx, call{op: opListConnections, build: func(base string) (*http.Request, error) {
 		return api.NewListConnectionsRequest(base)
-	}, editors, decodeConnections(&out))
-	return out, err
+	}, decode: decodeConnections(&out)}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Get returns one connection: GET /connections/{id}. An unknown ID gives an error matching ErrNotFound.
-func (s *ConnectionsService) Get(ctx context.Context, id string, editors ...RequestEditorFn) (*Connection, error) {
+func (s *ConnectionsService) Get(ctx context.Context, id string, opts ...CallOption) (*Connection, error) {
 	if err := checkID(opGetConnection, "connection", id); err != nil {
 		return nil, err
 	}
 	out := new(Connection)
-	err := s.c.do(ctx, opGetConnection, func(base string) (*http.Request, error) {
+	err := s.c.do(ctx, call{op: opGetConnection, build: func(base string) (*http.Request, error) {
 		return api.NewGetConnectionRequest(base, id)
-	}, editors, out.UnmarshalJSON)
+	}, decode: out.UnmarshalJSON}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -150,16 +193,17 @@ func (s *ConnectionsService) Get(ctx context.Context, id string, editors ...Requ
 }
 
 // Create creates a connection: POST /connections. It is retried only when the request
-// provably never reached Reeflow, so that a connection is never created twice.
-func (s *ConnectionsService) Create(ctx context.Context, p CreateConnectionParams, editors ...RequestEditorFn) (*Connection, error) {
+// provably never reached Reeflow or Reeflow refused it with 429, so that a connection is never
+// created twice; an error after the request was sent says that the connection may exist.
+func (s *ConnectionsService) Create(ctx context.Context, p CreateConnectionParams, opts ...CallOption) (*Connection, error) {
 	body, err := createConnectionBody(p)
 	if err != nil {
 		return nil, opError(opCreateConnection, err)
 	}
 	out := new(Connection)
-	err = s.c.do(ctx, opCreateConnection, func(base string) (*http.Request, error) {
+	err = s.c.do(ctx, call{op: opCreateConnection, build: func(base string) (*http.Request, error) {
 		return api.NewCreateConnectionRequest(base, body)
-	}, editors, out.UnmarshalJSON)
+	}, decode: out.UnmarshalJSON}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +211,7 @@ func (s *ConnectionsService) Create(ctx context.Context, p CreateConnectionParam
 }
 
 // Update changes the fields of p that are set: PATCH /connections/{id}. Only those fields are sent.
-func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConnectionParams, editors ...RequestEditorFn) (*Connection, error) {
+func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConnectionParams, opts ...CallOption) (*Connection, error) {
 	if err := checkID(opUpdateConnection, "connection", id); err != nil {
 		return nil, err
 	}
@@ -176,9 +220,9 @@ func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConn
 		return nil, opError(opUpdateConnection, err)
 	}
 	out := new(Connection)
-	err = s.c.do(ctx, opUpdateConnection, func(base string) (*http.Request, error) {
+	err = s.c.do(ctx, call{op: opUpdateConnection, build: func(base string) (*http.Request, error) {
 		return api.NewUpdateConnectionRequest(base, id, body)
-	}, editors, out.UnmarshalJSON)
+	}, decode: out.UnmarshalJSON}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -186,19 +230,19 @@ func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConn
 }
 
 // Delete deletes a connection: DELETE /connections/{id}.
-func (s *ConnectionsService) Delete(ctx context.Context, id string, editors ...RequestEditorFn) error {
+func (s *ConnectionsService) Delete(ctx context.Context, id string, opts ...CallOption) error {
 	if err := checkID(opDeleteConnection, "connection", id); err != nil {
 		return err
 	}
-	return s.c.do(ctx, opDeleteConnection, func(base string) (*http.Request, error) {
+	return s.c.do(ctx, call{op: opDeleteConnection, build: func(base string) (*http.Request, error) {
 		return api.NewDeleteConnectionRequest(base, id)
-	}, editors, nil)
+	}}, opts)
 }
 
 func createConnectionBody(p CreateConnectionParams) (api.CreateConnectionRequest, error) {
 	var body api.CreateConnectionRequest
-	if p.Name == "" {
-		return body, errors.New("name is empty")
+	if err := checkText("Name", p.Name); err != nil {
+		return body, err
 	}
 	cfg, err := plainConfig(p.Config)
 	if err != nil {
@@ -237,8 +281,8 @@ func updateConnectionBody(p UpdateConnectionParams) (api.UpdateConnectionRequest
 		return body, errors.New("nothing to update: set Name or Config")
 	}
 	if p.Name != nil {
-		if *p.Name == "" {
-			return body, errors.New("name is empty")
+		if err := checkText("Name", *p.Name); err != nil {
+			return body, err
 		}
 		body.Name = p.Name
 	}
@@ -282,8 +326,10 @@ func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 			return nil, errors.New("config is a nil *UnknownConfig")
 		}
 		return plainConfig(*c)
-	case PostgresConfig, TinybirdConfig:
-		return c, nil
+	case PostgresConfig:
+		return c, checkPostgresConfig(c)
+	case TinybirdConfig:
+		return c, checkOptionalText("TinybirdConfig.Token", c.Token)
 	case UnknownConfig:
 		switch {
 		case c.Type == "":
@@ -295,6 +341,41 @@ func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 	default:
 		return nil, fmt.Errorf("config of type %T is not supported: use PostgresConfig, TinybirdConfig or UnknownConfig", cfg)
 	}
+}
+
+func checkPostgresConfig(c PostgresConfig) error {
+	switch {
+	case !c.SSL && !c.InsecureNoSSL:
+		return errors.New("PostgresConfig.SSL is false: set SSL to true, or InsecureNoSSL to true to let Reeflow reach the database without TLS")
+	case c.SSL && c.InsecureNoSSL:
+		return errors.New("PostgresConfig has both SSL and InsecureNoSSL set")
+	}
+	for _, f := range [...]struct{ name, value string }{
+		{"PostgresConfig.Host", c.Host}, {"PostgresConfig.Database", c.Database},
+		{"PostgresConfig.User", c.User}, {"PostgresConfig.Password", c.Password},
+	} {
+		if err := checkOptionalText(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText refuses an empty or invalid UTF-8 text field.
+func checkText(field, value string) error {
+	if value == "" {
+		return fmt.Errorf("%s is empty", field)
+	}
+	return checkOptionalText(field, value)
+}
+
+// checkOptionalText refuses invalid UTF-8, which encoding/json would silently replace with
+// U+FFFD: Reeflow would store a different name or password. The error names the field, never the value.
+func checkOptionalText(field, value string) error {
+	if !utf8.ValidString(value) {
+		return fmt.Errorf("%s is not valid UTF-8", field)
+	}
+	return nil
 }
 
 func (c PostgresConfig) wire() api.PostgresConfig {

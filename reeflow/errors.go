@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reeflow/reeflow-go/internal/api"
+	"github.com/reeflow/reeflow-go/internal/hmacsig"
 )
 
 // Sentinels for the category of a failed response; errors.Is matches them against any error
@@ -46,20 +47,38 @@ var (
 	ErrRedirectRefused = errors.New("reeflow: redirect refused")
 )
 
-// documentedErrors is Reeflow's documented authentication error table.
-var documentedErrors = map[error]struct {
-	status  int
-	message string
-}{
-	ErrInvalidAPIKey:          {http.StatusUnauthorized, "Invalid API key"},
-	ErrInvalidAPIKeySecret:    {http.StatusUnauthorized, "Invalid API key secret"},
-	ErrInvalidBasicAuthFormat: {http.StatusUnauthorized, "Invalid Basic auth format"},
-	ErrAPIKeyDisabled:         {http.StatusForbidden, "API key is disabled"},
-	ErrMultipleCredentials:    {http.StatusBadRequest, "Multiple credentials provided"},
+// Sentinels for HMAC signature mode's failures and for a request without credentials. Reeflow
+// does not document these statuses and messages: they are this SDK's assumption (see the
+// README), so they match only if Reeflow answers as assumed; ErrUnauthorized matches whatever
+// the message.
+var (
+	ErrInvalidSignature   = errors.New("reeflow: invalid signature")        // 401 "Invalid signature" (assumed)
+	ErrTimestampExpired   = errors.New("reeflow: request timestamp expired") // 401 "Request timestamp expired" (assumed)
+	ErrInvalidHMACFormat  = errors.New("reeflow: invalid HMAC auth format")  // 401 "Invalid HMAC auth format" (assumed)
+	ErrMissingCredentials = errors.New("reeflow: missing credentials")       // 401 "Missing credentials" (assumed)
+)
+
+// errorRow is a row of an error table: the sentinel matches a response with this status and message.
+type errorRow struct {
+	sentinel error
+	status   int
+	message  string
 }
 
-// maxErrorBody is how much of an error body is kept; the rest is discarded.
-const maxErrorBody = 64 << 10
+// errorTable holds Reeflow's documented authentication error table, then the assumed HMAC and
+// missing-credentials rows. It is a slice, not a map: errors.Is may pass any target, and a map
+// lookup would panic on an unhashable one.
+var errorTable = []errorRow{
+	{ErrInvalidAPIKey, http.StatusUnauthorized, "Invalid API key"},
+	{ErrInvalidAPIKeySecret, http.StatusUnauthorized, "Invalid API key secret"},
+	{ErrInvalidBasicAuthFormat, http.StatusUnauthorized, "Invalid Basic auth format"},
+	{ErrAPIKeyDisabled, http.StatusForbidden, "API key is disabled"},
+	{ErrMultipleCredentials, http.StatusBadRequest, "Multiple credentials provided"},
+	{ErrInvalidSignature, http.StatusUnauthorized, hmacsig.MessageInvalidSignature},
+	{ErrTimestampExpired, http.StatusUnauthorized, hmacsig.MessageTimestampExpired},
+	{ErrInvalidHMACFormat, http.StatusUnauthorized, hmacsig.MessageInvalidFormat},
+	{ErrMissingCredentials, http.StatusUnauthorized, hmacsig.MessageMissingCredentials},
+}
 
 // APIError is a response with a non-2xx status. 400, 401 and 403 come wrapped as
 // *BadRequestError, *AuthenticationError and *PermissionDeniedError; errors.As(err, &apiErr)
@@ -107,8 +126,8 @@ func (e *APIError) GoString() string {
 }
 
 // Is matches the category sentinels (ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound,
-// ErrRateLimited, ErrServer) by status, and each documented authentication error by its status
-// and message.
+// ErrRateLimited, ErrServer) by status, and each authentication error sentinel by its status
+// and message. It never panics, whatever the target.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrBadRequest:
@@ -124,8 +143,12 @@ func (e *APIError) Is(target error) bool {
 	case ErrServer:
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	}
-	row, ok := documentedErrors[target]
-	return ok && row.status == e.StatusCode && row.message == e.Message
+	for _, row := range errorTable {
+		if row.sentinel == target {
+			return row.status == e.StatusCode && row.message == e.Message
+		}
+	}
+	return false
 }
 
 // BadRequestError is a 400 response: validation errors, domain errors with a Code, or

@@ -125,7 +125,7 @@ func ExampleBasicAuth() {
 // Signing at a fixed instant gives the same headers every time.
 func ExampleHMACAuth() {
 	sign, err := reeflow.HMACAuth("key_abc123xyz", "a1b2c3d4e5f6789abcdef0123456789abcdef0123456789abcdef0123456789abc",
-		reeflow.WithClock(func() time.Time { return time.Unix(1764158400, 0) }))
+		reeflow.WithSigningClock(func() time.Time { return time.Unix(1764158400, 0) }))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func ExampleConnectionsService_Create() {
 	fmt.Printf("%+v\n", conn.Config) // Reeflow never returns the password
 	// Output:
 	// Analytics pg
-	// {Host:db.example.com Port:5432 Database:analytics User:reeflow_reader Password: SSL:true}
+	// {Host:db.example.com Port:5432 Database:analytics User:reeflow_reader Password: SSL:true InsecureNoSSL:false}
 }
 
 func ExampleConnectionsService_List() {
@@ -375,7 +375,7 @@ func (s *keyStore) Credentials(context.Context) (reeflow.Credentials, error) {
 func (s *keyStore) set(k reeflowtest.Key) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.key = reeflow.Credentials{KeyID: k.ID, Secret: reeflow.Secret(k.Secret)}
+	s.key = reeflow.Credentials{KeyID: k.ID, Secret: reeflow.NewSecret(k.Secret)}
 }
 
 func ExampleWithCredentialsProvider() {
@@ -398,9 +398,9 @@ func ExampleWithCredentialsProvider() {
 }
 
 func ExampleSecret() {
-	creds := reeflow.Credentials{KeyID: "key_abc123xyz", Secret: "a1b2c3"}
+	creds := reeflow.Credentials{KeyID: "key_abc123xyz", Secret: reeflow.NewSecret("a1b2c3")}
 	fmt.Printf("%v\n%+v\n%#v\n", creds, creds, creds)
-	fmt.Println(string(creds.Secret)) // the value itself, where it is needed
+	fmt.Println(creds.Secret.Reveal()) // the value itself, where it is needed
 	// Output:
 	// {key_abc123xyz [REDACTED]}
 	// {KeyID:key_abc123xyz Secret:[REDACTED]}
@@ -409,7 +409,7 @@ func ExampleSecret() {
 }
 
 func ExampleCredentials_Validate() {
-	err := reeflow.Credentials{KeyID: "key_abc123xyz", Secret: "a1b2c3\n"}.Validate()
+	err := reeflow.Credentials{KeyID: "key_abc123xyz", Secret: reeflow.NewSecret("a1b2c3\n")}.Validate()
 	fmt.Println(errors.Is(err, reeflow.ErrInvalidCredentials))
 	fmt.Println(err)
 	// Output:

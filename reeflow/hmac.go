@@ -17,9 +17,9 @@ import (
 // HMACOption configures HMACAuth.
 type HMACOption func(*hmacSigner)
 
-// WithClock makes HMACAuth take the request timestamp from now instead of time.Now, for tests
-// and for callers that correct a known clock offset.
-func WithClock(now func() time.Time) HMACOption {
+// WithSigningClock makes HMACAuth take the request timestamp from now instead of time.Now, for
+// tests and for callers that correct a known clock offset.
+func WithSigningClock(now func() time.Time) HMACOption {
 	return func(s *hmacSigner) {
 		if now != nil {
 			s.now = now
@@ -35,7 +35,7 @@ func WithClock(now func() time.Time) HMACOption {
 //
 // The canonical string is this SDK's (see the README): Reeflow's own definition could not be read.
 func HMACAuth(keyID, secret string, opts ...HMACOption) (RequestEditorFn, error) {
-	if err := (Credentials{KeyID: keyID, Secret: Secret(secret)}).Validate(); err != nil {
+	if err := (Credentials{KeyID: keyID, Secret: NewSecret(secret)}).Validate(); err != nil {
 		return nil, err
 	}
 	s := &hmacSigner{keyID: keyID, key: hmacsig.NewKey([]byte(secret)), now: time.Now}
@@ -109,9 +109,6 @@ func readReplayableBody(req *http.Request, buf *bytes.Buffer) error {
 	}
 	return nil
 }
-
-// maxPooledBuffer bounds what a pool keeps, so one huge body does not pin its memory forever.
-const maxPooledBuffer = 4 << 20
 
 func releaseSignScratch(sc *signScratch) {
 	if sc.body.Cap() > maxPooledBuffer || cap(sc.canonical) > maxPooledBuffer {

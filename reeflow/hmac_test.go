@@ -33,7 +33,7 @@ func TestHMACAuthGoldenVectors(t *testing.T) {
 	for _, v := range f.Vectors {
 		t.Run(v.Name, func(t *testing.T) {
 			t.Parallel()
-			sign, err := reeflow.HMACAuth(f.KeyID, v.Secret, reeflow.WithClock(func() time.Time { return time.Unix(v.Timestamp, 0) }))
+			sign, err := reeflow.HMACAuth(f.KeyID, v.Secret, reeflow.WithSigningClock(func() time.Time { return time.Unix(v.Timestamp, 0) }))
 			require.NoError(t, err)
 			req := vectorRequest(t, v)
 			require.NoError(t, sign(context.Background(), req))
@@ -73,7 +73,7 @@ func TestHMACAuthIsSafeForConcurrentUse(t *testing.T) {
 	f, err := hmacvectors.Load()
 	require.NoError(t, err)
 	v := f.Vectors[len(f.Vectors)-1]
-	sign, err := reeflow.HMACAuth(f.KeyID, v.Secret, reeflow.WithClock(func() time.Time { return time.Unix(v.Timestamp, 0) }))
+	sign, err := reeflow.HMACAuth(f.KeyID, v.Secret, reeflow.WithSigningClock(func() time.Time { return time.Unix(v.Timestamp, 0) }))
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -122,7 +122,7 @@ func TestHMACModeAgainstTheFake(t *testing.T) {
 	srv := reeflowtest.NewServer(t)
 	client, ct := hmacClient(t, srv)
 	ctx := context.Background()
-	c, err := client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "Données ✓", Config: reeflow.PostgresConfig{Host: "h", Port: 5432, Database: "d", User: "u", Password: "p"}})
+	c, err := client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "Données ✓", Config: reeflow.PostgresConfig{Host: "h", Port: 5432, Database: "d", User: "u", Password: "p", SSL: true}})
 	require.NoError(t, err)
 	name := "renamed"
 	_, err = client.Connections.Update(ctx, c.ID, reeflow.UpdateConnectionParams{Name: &name})
@@ -294,7 +294,7 @@ func (p *rotatingProvider) Credentials(context.Context) (reeflow.Credentials, er
 func (p *rotatingProvider) rotate(k reeflowtest.Key) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.creds = reeflow.Credentials{KeyID: k.ID, Secret: reeflow.Secret(k.Secret)}
+	p.creds = reeflow.Credentials{KeyID: k.ID, Secret: reeflow.NewSecret(k.Secret)}
 }
 
 func TestCredentialsProviderRotation(t *testing.T) {
@@ -334,7 +334,7 @@ func TestCredentialsProviderRotation(t *testing.T) {
 func TestCredentialsProviderErrors(t *testing.T) {
 	t.Parallel()
 	srv := reeflowtest.NewServer(t)
-	p := &rotatingProvider{creds: reeflow.Credentials{KeyID: "key_x", Secret: "bad secret\n"}}
+	p := &rotatingProvider{creds: reeflow.Credentials{KeyID: "key_x", Secret: reeflow.NewSecret("bad secret\n")}}
 	client := srv.Client(reeflow.WithCredentialsProvider(p, reeflow.AuthBasic))
 	_, err := client.Connections.List(context.Background())
 	require.ErrorIs(t, err, reeflow.ErrInvalidCredentials)

@@ -24,7 +24,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := reeflowtest.NewServer(t, reeflowtest.WithKey("key_canary", canarySecret))
 	ctx := context.Background()
-	pg := reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", Password: canaryPassword}
+	pg := reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", Password: canaryPassword, SSL: true}
 	params := reeflow.CreateConnectionParams{Name: "leak", Config: pg}
 	var collected []any
 	keep := func(v ...any) { collected = append(collected, v...) }
@@ -86,10 +86,10 @@ func TestNoSecretLeaks(t *testing.T) {
 	func() {
 		defer func() { keep(recover()) }()
 		client := srv.Client(reeflow.WithBasicAuth("key_canary", canarySecret))
-		_, _ = client.Connections.Create(ctx, params, func(context.Context, *http.Request) error { panic("editor failed") })
+		_, _ = client.Connections.Create(ctx, params, reeflow.RequestEditorFn(func(context.Context, *http.Request) error { panic("editor failed") }))
 	}()
 
-	keep(reeflow.Credentials{KeyID: "key_canary", Secret: canarySecret}, pg, &pg, params, reeflow.Secret(canarySecret))
+	keep(reeflow.Credentials{KeyID: "key_canary", Secret: reeflow.NewSecret(canarySecret)}, pg, &pg, params, reeflow.NewSecret(canarySecret))
 
 	var printed strings.Builder
 	for _, v := range collected {
@@ -97,7 +97,8 @@ func TestNoSecretLeaks(t *testing.T) {
 		if err, ok := v.(error); ok {
 			printed.WriteString(err.Error() + "\n")
 		}
-		printed.WriteString(printAll(t, v))
+		_, isErr := v.(error)
+		printed.WriteString(printAll(t, v, !isErr))
 	}
 	printed.WriteString(sink.String())
 	out := printed.String()

@@ -60,7 +60,7 @@ func TestLoggingOneRecordPerAttempt(t *testing.T) {
 	client := srv.Client(append(noWaits(&waits{}), reeflow.WithLogger(debugLogger(sink)))...)
 	srv.FailNext(1, http.StatusServiceUnavailable, 0)
 	c, err := client.Connections.Create(context.Background(), reeflow.CreateConnectionParams{
-		Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u", Password: canaryPassword},
+		Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u", Password: canaryPassword, SSL: true},
 	})
 	require.ErrorIs(t, err, reeflow.ErrServer)
 	require.Nil(t, c)

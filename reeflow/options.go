@@ -81,7 +81,7 @@ func WithHMACAuth(keyID, secret string) Option {
 
 func withStaticAuth(keyID, secret string, mode AuthMode) Option {
 	return func(s *settings) error {
-		creds := Credentials{KeyID: keyID, Secret: Secret(secret)}
+		creds := Credentials{KeyID: keyID, Secret: NewSecret(secret)}
 		if err := creds.Validate(); err != nil {
 			return err
 		}
@@ -142,9 +142,9 @@ func WithMaxRetries(n int) Option {
 	}
 }
 
-// WithTimeout bounds each attempt (0, the default, leaves attempts bounded only by the
-// context). A timed-out attempt of a retryable request is retried; the caller's context still
-// bounds the whole call.
+// WithTimeout bounds each attempt of a call, not the whole call (0 leaves attempts bounded only
+// by the context). A timed-out attempt of a retryable request is retried; the caller's context
+// bounds the whole call. WithAttemptTimeout overrides it for one call.
 func WithTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {

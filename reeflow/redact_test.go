@@ -23,8 +23,11 @@ const (
 
 var canaries = []string{canarySecret, canaryPassword, canaryToken}
 
-// printAll renders v every way a secret could escape: fmt verbs, slog text and JSON handlers.
-func printAll(t *testing.T, v any) string {
+// printAll renders v every way fmt and slog print a value whose methods they can call: fmt
+// verbs (alone, in a slice, in an exported struct field), slog's text handler, and slog's JSON
+// handler unless the value's JSON is the wire format and slog cannot call its LogValue (see
+// README, "Secrets in output").
+func printAll(t *testing.T, v any, jsonIsWire bool) string {
 	t.Helper()
 	var out bytes.Buffer
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
@@ -34,7 +37,26 @@ func printAll(t *testing.T, v any) string {
 	}
 	fmt.Fprintln(&out, v)
 	slog.New(slog.NewTextHandler(&out, nil)).Info("value", "v", v)
-	slog.New(slog.NewJSONHandler(&out, nil)).Info("value", "v", v)
+	if _, logValuer := v.(slog.LogValuer); !jsonIsWire || logValuer {
+		slog.New(slog.NewJSONHandler(&out, nil)).Info("value", "v", v)
+	}
+	return out.String()
+}
+
+// printHidden renders v from an unexported field of a caller's struct, where fmt and slog
+// cannot call its methods and print it through reflection.
+func printHidden(v any) string {
+	type service struct {
+		name  string
+		creds any
+	}
+	var out bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		fmt.Fprintf(&out, verb+"\n", service{"svc", v})
+		fmt.Fprintf(&out, verb+"\n", &service{"svc", v})
+	}
+	slog.New(slog.NewTextHandler(&out, nil)).Info("value", "svc", service{"svc", v})
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("value", "svc", service{"svc", v})
 	return out.String()
 }
 
@@ -51,37 +73,49 @@ func TestRedaction(t *testing.T) {
 	require.NoError(t, err)
 	hmacClient, err := reeflow.NewClient(reeflow.WithHMACAuth("key_redact", canarySecret))
 	require.NoError(t, err)
-	pg := reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", Password: canaryPassword}
+	pg := reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", Password: canaryPassword, SSL: true}
 	tb := reeflow.TinybirdConfig{Host: "api.tinybird.co", Token: canaryToken}
-	values := map[string]any{
-		"Secret":            reeflow.Secret(canarySecret),
-		"Credentials":       reeflow.Credentials{KeyID: "key_redact", Secret: canarySecret},
-		"*Credentials":      &reeflow.Credentials{KeyID: "key_redact", Secret: canarySecret},
+	creds := reeflow.Credentials{KeyID: "key_redact", Secret: reeflow.NewSecret(canarySecret)}
+	// Credentials never show, even from an unexported field.
+	credentials := map[string]any{
+		"Secret":            reeflow.NewSecret(canarySecret),
+		"Credentials":       creds,
+		"*Credentials":      &creds,
+		"[]*Credentials":    []*reeflow.Credentials{&creds},
 		"Client":            client,
 		"Client value":      *client,
 		"HMAC client":       hmacClient,
-		"PostgresConfig":    pg,
-		"*PostgresConfig":   &pg,
-		"TinybirdConfig":    tb,
-		"*TinybirdConfig":   &tb,
-		"UnknownConfig":     reeflow.UnknownConfig{Type: "x", Raw: json.RawMessage(`{"password":"` + canaryPassword + `"}`)},
-		"Connection":        reeflow.Connection{ID: "conn_1", Config: pg},
-		"create params":     reeflow.CreateConnectionParams{Name: "n", Config: pg},
-		"update params":     reeflow.UpdateConnectionParams{Config: &tb},
-		"Session":           reeflow.Session{Token: canaryToken, ExpiresAt: time.Now()},
-		"*Session":          &reeflow.Session{Token: canaryToken},
-		"[]Session":         []reeflow.Session{{Token: canaryToken}},
-		"map of *Session":   map[string]*reeflow.Session{"s": {Token: canaryToken}},
-		"[]*Connection":     []*reeflow.Connection{{ID: "conn_1", Config: &pg}},
-		"[]*Credentials":    []*reeflow.Credentials{{KeyID: "key_1", Secret: canarySecret}},
 		"APIError":          &reeflow.APIError{StatusCode: 401, Message: "Invalid API key", Body: []byte(canarySecret)},
 		"AuthenticationErr": &reeflow.AuthenticationError{APIError: &reeflow.APIError{StatusCode: 401, Body: []byte(canarySecret)}},
 	}
-	for name, v := range values {
+	for name, v := range credentials {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			printed := printAll(t, v)
-			assertNoCanary(t, printed)
+			assertNoCanary(t, printAll(t, v, false))
+			assertNoCanary(t, printHidden(v))
+		})
+	}
+	// Models hide passwords and tokens wherever fmt and slog call their methods; their JSON is
+	// the wire format (TestModelsJSONIsTheWireFormat).
+	models := map[string]any{
+		"PostgresConfig":  pg,
+		"*PostgresConfig": &pg,
+		"TinybirdConfig":  tb,
+		"*TinybirdConfig": &tb,
+		"UnknownConfig":   reeflow.UnknownConfig{Type: "x", Raw: json.RawMessage(`{"password":"` + canaryPassword + `"}`)},
+		"Connection":      reeflow.Connection{ID: "conn_1", Config: pg},
+		"create params":   reeflow.CreateConnectionParams{Name: "n", Config: pg},
+		"update params":   reeflow.UpdateConnectionParams{Config: &tb},
+		"Session":         reeflow.Session{Token: canaryToken, ExpiresAt: time.Now()},
+		"*Session":        &reeflow.Session{Token: canaryToken},
+		"[]Session":       []reeflow.Session{{Token: canaryToken}},
+		"map of *Session": map[string]*reeflow.Session{"s": {Token: canaryToken}},
+		"[]*Connection":   []*reeflow.Connection{{ID: "conn_1", Config: &pg}},
+	}
+	for name, v := range models {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			assertNoCanary(t, printAll(t, v, true))
 		})
 	}
 }
@@ -89,14 +123,14 @@ func TestRedaction(t *testing.T) {
 func TestRedactionKeepsWhatIsUseful(t *testing.T) {
 	t.Parallel()
 	pg := reeflow.PostgresConfig{Host: "db.internal", Port: 5432, Database: "app", User: "reader", Password: canaryPassword, SSL: true}
-	assert.Equal(t, `{Host:db.internal Port:5432 Database:app User:reader Password:[REDACTED] SSL:true}`, fmt.Sprintf("%+v", pg))
-	assert.Equal(t, `reeflow.PostgresConfig{Host:"db.internal", Port:5432, Database:"app", User:"reader", Password:"[REDACTED]", SSL:true}`, fmt.Sprintf("%#v", pg))
-	assert.Equal(t, `{db.internal 5432 app reader  false}`, fmt.Sprint(reeflow.PostgresConfig{Host: "db.internal", Port: 5432, Database: "app", User: "reader"}),
+	assert.Equal(t, `{Host:db.internal Port:5432 Database:app User:reader Password:[REDACTED] SSL:true InsecureNoSSL:false}`, fmt.Sprintf("%+v", pg))
+	assert.Equal(t, `reeflow.PostgresConfig{Host:"db.internal", Port:5432, Database:"app", User:"reader", Password:"[REDACTED]", SSL:true, InsecureNoSSL:false}`, fmt.Sprintf("%#v", pg))
+	assert.Equal(t, `{db.internal 5432 app reader  true false}`, fmt.Sprint(reeflow.PostgresConfig{Host: "db.internal", Port: 5432, Database: "app", User: "reader", SSL: true}),
 		"an unset password prints empty, so a missing one is visible")
-	assert.Equal(t, "[REDACTED]", reeflow.Secret(canarySecret).String())
-	assert.Equal(t, canarySecret, string(reeflow.Secret(canarySecret)), "the value stays usable")
+	assert.Equal(t, "[REDACTED]", reeflow.NewSecret(canarySecret).String())
+	assert.Equal(t, canarySecret, reeflow.NewSecret(canarySecret).Reveal(), "the value stays usable")
 
-	b, err := json.Marshal(reeflow.Credentials{KeyID: "key_1", Secret: canarySecret})
+	b, err := json.Marshal(reeflow.Credentials{KeyID: "key_1", Secret: reeflow.NewSecret(canarySecret)})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"KeyID":"key_1","Secret":"[REDACTED]"}`, string(b))
 
@@ -109,7 +143,7 @@ func TestPasswordStillReachesTheAPI(t *testing.T) {
 	t.Parallel()
 	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
 	_, err := client.Connections.Create(context.Background(), reeflow.CreateConnectionParams{
-		Name: "db", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u", Password: canaryPassword},
+		Name: "db", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u", Password: canaryPassword, SSL: true},
 	})
 	require.NoError(t, err)
 	assert.Contains(t, string(rec.last(t).Body), `"password":"`+canaryPassword+`"`)

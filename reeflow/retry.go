@@ -25,8 +25,21 @@ const (
 
 // operation names an API call in errors and logs, with its retry policy.
 type operation struct {
-	name  string
-	retry retryPolicy
+	name      string
+	retry     retryPolicy
+	sendsBody bool // the request has a JSON body (WithBodyField applies)
+	raw       bool // a Client.Do call: WithIdempotent applies, and a 2xx may have no body
+	// mayHaveActed says, for a call that is not retried once sent, what the caller should
+	// check after a failure: the server may have acted on it.
+	mayHaveActed string
+}
+
+// notRetried explains why a failed call that was sent is not sent again.
+func (op operation) notRetried() string {
+	if op.mayHaveActed != "" {
+		return op.mayHaveActed
+	}
+	return "the server may have acted on the request; pass WithIdempotent if repeating it is safe"
 }
 
 // Backoff: exponential with full jitter, between 0 and min(backoffCap, backoffBase·2^(n-1)).

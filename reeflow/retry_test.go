@@ -79,7 +79,7 @@ func TestRetriesOnTransientStatuses(t *testing.T) {
 func TestWhatIsRetried(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pg := reeflow.CreateConnectionParams{Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u"}}
+	pg := reeflow.CreateConnectionParams{Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u", SSL: true}}
 	name := "n"
 	calls := map[string]func(*reeflow.Client, string) error{
 		"GET /connections":      func(c *reeflow.Client, _ string) error { _, err := c.Connections.List(ctx); return err },
@@ -230,7 +230,7 @@ func (d *dialFailures) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func TestCreateIsRetriedOnlyWhenItNeverReachedTheServer(t *testing.T) {
 	t.Parallel()
-	pg := reeflow.CreateConnectionParams{Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u"}}
+	pg := reeflow.CreateConnectionParams{Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u", SSL: true}}
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 	reset := &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}
 

@@ -22,9 +22,10 @@ type CreateSessionParams struct {
 	NotBefore      time.Time
 }
 
-// Session is an embed session token for <reeflow-provider auth-token=…>. The token is a
-// bearer credential: printing, logging or JSON-encoding a Session shows "[REDACTED]" in its
-// place. Hand sess.Token itself to the page that embeds the dashboard.
+// Session is an embed session token for <reeflow-provider auth-token=…>. Its JSON is the wire
+// format, token included, so a Session can be sent to the page that embeds the dashboard as it
+// is. The token is a bearer credential: printing or logging a Session (fmt, slog) shows
+// "[REDACTED]" in its place.
 type Session struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
@@ -43,13 +44,6 @@ func (s Session) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("token", redactNonEmpty(s.Token)), slog.Time("expires_at", s.ExpiresAt))
 }
 
-// MarshalJSON encodes the session with its token redacted, so that a Session logged or stored
-// as JSON cannot leak it.
-func (s Session) MarshalJSON() ([]byte, error) {
-	s.Token = redactNonEmpty(s.Token)
-	return json.Marshal(redactedSession(s))
-}
-
 // UnmarshalJSON decodes a session and refuses one without a token or an expiry.
 func (s *Session) UnmarshalJSON(b []byte) error {
 	var w redactedSession
@@ -66,21 +60,21 @@ func (s *Session) UnmarshalJSON(b []byte) error {
 // SessionsService mints embed session tokens.
 type SessionsService struct{ c *client }
 
-var opCreateSession = operation{name: "create session", retry: retryIdempotent}
+var opCreateSession = operation{name: "create session", retry: retryIdempotent, sendsBody: true}
 
 const maxSubjectID = 64
 
 // Create mints an embed session token for a user: POST /sessions. An expiration more than
 // 24 hours ahead gives a *BadRequestError with Code "INVALID_EXPIRATION".
-func (s *SessionsService) Create(ctx context.Context, p CreateSessionParams, editors ...RequestEditorFn) (*Session, error) {
+func (s *SessionsService) Create(ctx context.Context, p CreateSessionParams, opts ...CallOption) (*Session, error) {
 	body, err := createSessionBody(p)
 	if err != nil {
 		return nil, opError(opCreateSession, err)
 	}
 	out := new(Session)
-	err = s.c.do(ctx, opCreateSession, func(base string) (*http.Request, error) {
+	err = s.c.do(ctx, call{op: opCreateSession, build: func(base string) (*http.Request, error) {
 		return api.NewCreateSessionRequest(base, body)
-	}, editors, out.UnmarshalJSON)
+	}, decode: out.UnmarshalJSON}, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +86,10 @@ func createSessionBody(p CreateSessionParams) (api.CreateSessionRequest, error) 
 	switch {
 	case p.UserID == "":
 		return body, errors.New("UserID is empty")
+	case !utf8.ValidString(p.UserID):
+		return body, errors.New("UserID is not valid UTF-8")
+	case !utf8.ValidString(p.OrganizationID):
+		return body, errors.New("OrganizationID is not valid UTF-8")
 	case utf8.RuneCountInString(p.UserID) > maxSubjectID:
 		return body, fmt.Errorf("UserID is longer than %d characters", maxSubjectID)
 	case utf8.RuneCountInString(p.OrganizationID) > maxSubjectID:

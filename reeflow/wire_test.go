@@ -41,7 +41,7 @@ func TestWireFormat(t *testing.T) {
 			call: func(c *reeflow.Client) error {
 				_, err := c.Connections.Create(context.Background(), reeflow.CreateConnectionParams{
 					Name:   "My Database",
-					Config: reeflow.PostgresConfig{Host: "localhost", Port: 5432, Database: "mydb", User: "myuser", Password: "mypassword"},
+					Config: reeflow.PostgresConfig{Host: "localhost", Port: 5432, Database: "mydb", User: "myuser", Password: "mypassword", InsecureNoSSL: true},
 				})
 				return err
 			},
@@ -254,7 +254,6 @@ func TestInvalidParamsAreRefusedBeforeSending(t *testing.T) {
 		"nil pointer config":   {Name: "x", Config: nilPG},
 		"unknown without type": {Name: "x", Config: reeflow.UnknownConfig{Raw: json.RawMessage(`{}`)}},
 		"unknown raw not json": {Name: "x", Config: reeflow.UnknownConfig{Type: "x", Raw: json.RawMessage(`nope`)}},
-		"foreign config type":  {Name: "x", Config: foreignConfig{}},
 	}
 	for name, p := range createCases {
 		_, err := client.Connections.Create(ctx, p)
@@ -264,7 +263,7 @@ func TestInvalidParamsAreRefusedBeforeSending(t *testing.T) {
 	_, err := client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{})
 	assert.ErrorContains(t, err, "nothing to update")
 	_, err = client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{Name: strPtr("")})
-	assert.ErrorContains(t, err, "name is empty")
+	assert.ErrorContains(t, err, "Name is empty")
 	for name, p := range map[string]reeflow.CreateSessionParams{
 		"no user":          {},
 		"user ID too long": {UserID: strings.Repeat("u", 65)},
@@ -280,9 +279,6 @@ func TestInvalidParamsAreRefusedBeforeSending(t *testing.T) {
 	assert.Empty(t, rec.all())
 }
 
-type foreignConfig struct{}
-
-func (foreignConfig) ConnectionType() reeflow.ConnectionType { return "pg" }
 
 func TestDecodesAPIKeysAndSessions(t *testing.T) {
 	t.Parallel()

@@ -62,7 +62,7 @@ func run(w io.Writer) error {
 		}},
 		{"two credentials at once", reeflow.ErrMultipleCredentials, func() error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://x", nil)
-			req.SetBasicAuth(t.key.KeyID, string(t.key.Secret))
+			req.SetBasicAuth(t.key.KeyID, t.key.Secret.Reveal())
 			return t.raw(ctx, http.Header{"Authorization": req.Header["Authorization"], "X-Api-Key": {t.key.KeyID}})
 		}},
 		{"disabled key", reeflow.ErrAPIKeyDisabled, func() error {
@@ -88,7 +88,7 @@ func run(w io.Writer) error {
 	}
 
 	// Bad credentials are refused before anything is sent.
-	_, err = reeflow.NewClient(reeflow.WithBasicAuth(t.key.KeyID, string(t.key.Secret)+"\n"))
+	_, err = reeflow.NewClient(reeflow.WithBasicAuth(t.key.KeyID, t.key.Secret.Reveal()+"\n"))
 	if !errors.Is(err, reeflow.ErrInvalidCredentials) {
 		return fmt.Errorf("a trailing newline was not caught: %w", err)
 	}
@@ -105,7 +105,7 @@ func newTarget(w io.Writer) (*target, func(), error) {
 			base = reeflow.DefaultBaseURL
 		}
 		fmt.Fprintln(w, "Using the Reeflow API with the credentials from REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET.")
-		return &target{baseURL: base, http: http.DefaultClient, key: reeflow.Credentials{KeyID: id, Secret: reeflow.Secret(secret)}}, func() {}, nil
+		return &target{baseURL: base, http: http.DefaultClient, key: reeflow.Credentials{KeyID: id, Secret: reeflow.NewSecret(secret)}}, func() {}, nil
 	}
 	srv, err := reeflowtest.Start()
 	if err != nil {
@@ -113,7 +113,7 @@ func newTarget(w io.Writer) (*target, func(), error) {
 	}
 	fmt.Fprintln(w, "No REEFLOW_API_KEY_ID in the environment: using an embedded fake Reeflow server (reeflowtest).")
 	key := srv.Key()
-	return &target{baseURL: srv.URL, http: srv.HTTPClient(), key: reeflow.Credentials{KeyID: key.ID, Secret: reeflow.Secret(key.Secret)}, fake: srv}, srv.Close, nil
+	return &target{baseURL: srv.URL, http: srv.HTTPClient(), key: reeflow.Credentials{KeyID: key.ID, Secret: reeflow.NewSecret(key.Secret)}, fake: srv}, srv.Close, nil
 }
 
 // list lists connections with the given auth option.

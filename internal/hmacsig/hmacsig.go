@@ -22,10 +22,15 @@ const (
 	HeaderSignature = "X-Api-Signature"
 )
 
-// MessageTimestampExpired is the 401 message for a timestamp outside the accepted window. It is
-// this SDK's assumption, like the canonical string: the fake sends it, and the client corrects its
-// clock when it sees it.
-const MessageTimestampExpired = "Request timestamp expired"
+// The 401 messages of HMAC signature mode and of a request without credentials. They are this
+// SDK's assumption, like the canonical string: the fake sends them, the client's error sentinels
+// match them, and the client corrects its clock when it sees MessageTimestampExpired.
+const (
+	MessageTimestampExpired   = "Request timestamp expired"
+	MessageInvalidSignature   = "Invalid signature"
+	MessageInvalidFormat      = "Invalid HMAC auth format"
+	MessageMissingCredentials = "Missing credentials"
+)
 
 // AppendCanonical appends the canonical string of a request to dst:
 //

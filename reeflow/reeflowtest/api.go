@@ -279,7 +279,7 @@ func (c *connection) stored() reeflow.Connection {
 	if c.pg != nil {
 		out.Config = reeflow.PostgresConfig{
 			Host: c.pg.Host, Port: c.pg.Port, Database: c.pg.Database, User: c.pg.User,
-			Password: deref(c.pg.Password), SSL: c.pg.Ssl != nil && *c.pg.Ssl,
+			Password: deref(c.pg.Password), SSL: c.pg.Ssl != nil && *c.pg.Ssl, InsecureNoSSL: c.pg.Ssl != nil && !*c.pg.Ssl,
 		}
 	} else {
 		out.Config = reeflow.TinybirdConfig{Host: c.tinybird.Host, Token: deref(c.tinybird.Token)}

@@ -20,10 +20,10 @@ const (
 	msgInvalidBasicFormat  = "Invalid Basic auth format"
 	msgKeyDisabled         = "API key is disabled"
 	msgMultipleCredentials = "Multiple credentials provided"
-	msgMissingCredentials  = "Missing credentials"
-	msgInvalidHMACFormat   = "Invalid HMAC auth format"
+	msgMissingCredentials  = hmacsig.MessageMissingCredentials
+	msgInvalidHMACFormat   = hmacsig.MessageInvalidFormat
 	msgTimestampExpired    = hmacsig.MessageTimestampExpired
-	msgInvalidSignature    = "Invalid signature"
+	msgInvalidSignature    = hmacsig.MessageInvalidSignature
 )
 
 // hmacWindow is how far a request timestamp may be from the server's clock ("about five

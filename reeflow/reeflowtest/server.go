@@ -45,7 +45,7 @@ type config struct {
 // WithKey sets the default key, instead of a random one. The ID must start with "key_".
 func WithKey(id, secret string) Option {
 	return func(c *config) error {
-		if err := (reeflow.Credentials{KeyID: id, Secret: reeflow.Secret(secret)}).Validate(); err != nil {
+		if err := (reeflow.Credentials{KeyID: id, Secret: reeflow.NewSecret(secret)}).Validate(); err != nil {
 			return err
 		}
 		c.keyID, c.secret = id, secret
@@ -188,13 +188,13 @@ type Key struct {
 // Format prints the key ID and "[REDACTED]" for the secret.
 func (k Key) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
-		fmt.Fprintf(f, "reeflowtest.Key{ID:%q, Secret:%q}", k.ID, reeflow.Secret(k.Secret).String())
+		fmt.Fprintf(f, "reeflowtest.Key{ID:%q, Secret:%q}", k.ID, reeflow.NewSecret(k.Secret).String())
 		return
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), struct {
 		ID     string
 		Secret reeflow.Secret
-	}{k.ID, reeflow.Secret(k.Secret)})
+	}{k.ID, reeflow.NewSecret(k.Secret)})
 }
 
 // Key returns the default key.

@@ -62,19 +62,19 @@ func TestConnectionLifecycle(t *testing.T) {
 	assert.Equal(t, "Primary", updated.Name)
 	assert.Equal(t, created.Config, updated.Config)
 	_, err = client.Connections.Update(ctx, created.ID, reeflow.UpdateConnectionParams{
-		Config: reeflow.PostgresConfig{Host: "db2.example.com", Port: 6432, Database: "app", User: "reader"},
+		Config: reeflow.PostgresConfig{Host: "db2.example.com", Port: 6432, Database: "app", User: "reader", SSL: true},
 	})
 	require.NoError(t, err)
 	_, err = client.Connections.Update(ctx, tb.ID, reeflow.UpdateConnectionParams{Config: reeflow.TinybirdConfig{Host: "eu.tinybird.co"}})
 	require.NoError(t, err)
 	stored := srv.Connections()
 	require.Len(t, stored, 2)
-	assert.Equal(t, reeflow.PostgresConfig{Host: "db2.example.com", Port: 6432, Database: "app", User: "reader", Password: "pw-1"}, stored[0].Config)
+	assert.Equal(t, reeflow.PostgresConfig{Host: "db2.example.com", Port: 6432, Database: "app", User: "reader", Password: "pw-1", SSL: true}, stored[0].Config)
 	assert.Equal(t, reeflow.TinybirdConfig{Host: "eu.tinybird.co", Token: "tb-token"}, stored[1].Config)
 
 	// A new password replaces the stored one.
 	_, err = client.Connections.Update(ctx, created.ID, reeflow.UpdateConnectionParams{
-		Config: reeflow.PostgresConfig{Host: "db2.example.com", Port: 6432, Database: "app", User: "reader", Password: "pw-2"},
+		Config: reeflow.PostgresConfig{Host: "db2.example.com", Port: 6432, Database: "app", User: "reader", Password: "pw-2", SSL: true},
 	})
 	require.NoError(t, err)
 	assert.Equal(t, "pw-2", srv.Connections()[0].Config.(reeflow.PostgresConfig).Password)
