@@ -52,7 +52,7 @@ var (
 // README), so they match only if Reeflow answers as assumed; ErrUnauthorized matches whatever
 // the message.
 var (
-	ErrInvalidSignature   = errors.New("reeflow: invalid signature")        // 401 "Invalid signature" (assumed)
+	ErrInvalidSignature   = errors.New("reeflow: invalid signature")         // 401 "Invalid signature" (assumed)
 	ErrTimestampExpired   = errors.New("reeflow: request timestamp expired") // 401 "Request timestamp expired" (assumed)
 	ErrInvalidHMACFormat  = errors.New("reeflow: invalid HMAC auth format")  // 401 "Invalid HMAC auth format" (assumed)
 	ErrMissingCredentials = errors.New("reeflow: missing credentials")       // 401 "Missing credentials" (assumed)

@@ -279,7 +279,6 @@ func TestInvalidParamsAreRefusedBeforeSending(t *testing.T) {
 	assert.Empty(t, rec.all())
 }
 
-
 func TestDecodesAPIKeysAndSessions(t *testing.T) {
 	t.Parallel()
 	client, _ := newRecorder(t, reply(200, `[{"id":"key_1","name":"ci","enabled":true,"created_at":"2026-01-02T03:04:05Z","last_used_at":null},
