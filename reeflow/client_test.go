@@ -78,12 +78,18 @@ func TestHTTPSOnly(t *testing.T) {
 		_, err := reeflow.NewClient(reeflow.WithBaseURL(insecure), auth)
 		assert.ErrorIs(t, err, reeflow.ErrInsecureBaseURL, insecure)
 	}
-	for _, bad := range []string{"api.reeflow.com", "ftp://api.reeflow.com", "https://", "https://key_a:secret@api.reeflow.com", "https://api.reeflow.com/?x=1", "://"} {
+	for bad, want := range map[string]string{
+		"api.reeflow.com":                      "has no host",
+		"ftp://api.reeflow.com":                `scheme "ftp" is not https`,
+		"https://":                             "has no host",
+		"https://key_a:secret@api.reeflow.com": "must not carry user info",
+		"https://api.reeflow.com/?x=1":         "must not have a query or fragment",
+		"://":                                  "base URL",
+	} {
 		_, err := reeflow.NewClient(reeflow.WithBaseURL(bad), auth)
-		assert.Error(t, err, bad)
-		if err != nil {
-			assert.NotContains(t, err.Error(), "secret@", bad)
-		}
+		require.Error(t, err, bad)
+		assert.ErrorContains(t, err, want, bad)
+		assert.NotContains(t, err.Error(), "secret@", bad)
 	}
 }
 
@@ -100,19 +106,19 @@ func TestBaseURLPathPrefixIsKept(t *testing.T) {
 
 func TestBadOptionsAreErrors(t *testing.T) {
 	t.Parallel()
-	for name, opt := range map[string]reeflow.Option{
-		"empty base URL":     reeflow.WithBaseURL(""),
-		"nil HTTP client":    reeflow.WithHTTPClient(nil),
-		"nil editor":         reeflow.WithRequestEditor(nil),
-		"negative retries":   reeflow.WithMaxRetries(-1),
-		"negative timeout":   reeflow.WithTimeout(-1),
-		"negative retry cap": reeflow.WithMaxRetryAfter(-1),
-		"control in UA":      reeflow.WithUserAgent("x\r\nInjected: 1"),
-		"nil provider":       reeflow.WithCredentialsProvider(nil, reeflow.AuthBasic),
-		"unknown auth mode":  reeflow.WithCredentialsProvider(staticProvider{}, reeflow.AuthMode(9)),
+	for want, opt := range map[string]reeflow.Option{
+		"WithBaseURL: empty URL":                       reeflow.WithBaseURL(""),
+		"WithHTTPClient: nil client":                   reeflow.WithHTTPClient(nil),
+		"WithRequestEditor: nil editor":                reeflow.WithRequestEditor(nil),
+		"WithMaxRetries: negative count -1":            reeflow.WithMaxRetries(-1),
+		"WithTimeout: negative duration":               reeflow.WithTimeout(-1),
+		"WithMaxRetryAfter: negative duration":         reeflow.WithMaxRetryAfter(-1),
+		"WithUserAgent: control character":             reeflow.WithUserAgent("x\r\nInjected: 1"),
+		"WithCredentialsProvider: nil provider":        reeflow.WithCredentialsProvider(nil, reeflow.AuthBasic),
+		"WithCredentialsProvider: unknown AuthMode(9)": reeflow.WithCredentialsProvider(staticProvider{}, reeflow.AuthMode(9)),
 	} {
 		_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), opt)
-		assert.Error(t, err, name)
+		assert.ErrorContains(t, err, want)
 	}
 }
 

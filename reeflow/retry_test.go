@@ -81,6 +81,7 @@ func TestWhatIsRetried(t *testing.T) {
 	ctx := context.Background()
 	pg := reeflow.CreateConnectionParams{Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u", SSL: true}}
 	name := "n"
+	const keyID = "key_retried"
 	calls := map[string]func(*reeflow.Client, string) error{
 		"GET /connections":      func(c *reeflow.Client, _ string) error { _, err := c.Connections.List(ctx); return err },
 		"GET /connections/{id}": func(c *reeflow.Client, id string) error { _, err := c.Connections.Get(ctx, id); return err },
@@ -94,13 +95,13 @@ func TestWhatIsRetried(t *testing.T) {
 			return err
 		},
 		"GET /api-keys":             func(c *reeflow.Client, _ string) error { _, err := c.APIKeys.List(ctx); return err },
-		"GET /api-keys/{id}":        func(c *reeflow.Client, _ string) error { _, err := c.APIKeys.Get(ctx, "key_x"); return err },
+		"GET /api-keys/{id}":        func(c *reeflow.Client, _ string) error { _, err := c.APIKeys.Get(ctx, keyID); return err },
 		"POST /connections (never)": func(c *reeflow.Client, _ string) error { _, err := c.Connections.Create(ctx, pg); return err },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := reeflowtest.NewServer(t)
+			srv := reeflowtest.NewServer(t, reeflowtest.WithKey(keyID, "retried-secret"))
 			client := srv.Client(noWaits(&waits{})...)
 			conn, err := client.Connections.Create(ctx, pg)
 			require.NoError(t, err)
@@ -108,12 +109,11 @@ func TestWhatIsRetried(t *testing.T) {
 			err = call(client, conn.ID)
 			if strings.HasSuffix(name, "(never)") {
 				require.ErrorIs(t, err, reeflow.ErrServer)
+				assert.ErrorContains(t, err, "not retried: the connection may have been created; list connections to check")
 				assert.Len(t, srv.Connections(), 1, "the create was not repeated")
 				return
 			}
-			if err != nil {
-				assert.NotErrorIs(t, err, reeflow.ErrServer, "the 503 must have been retried")
-			}
+			require.NoError(t, err, "the 503 must have been retried")
 		})
 	}
 }
@@ -271,17 +271,24 @@ func TestTimeoutPerAttempt(t *testing.T) {
 
 func TestCallersContextBoundsTheWholeCall(t *testing.T) {
 	t.Parallel()
-	client, rec := newRecorder(t, func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
-		append(noWaits(&waits{}), reeflow.WithMaxRetries(5))...)
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
+	arrived := make(chan struct{}, 1)
+	client, rec := newRecorder(t, func(_ http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+	}, append(noWaits(&waits{}), reeflow.WithMaxRetries(5))...)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	go func() {
+		<-arrived // the first attempt is in flight: now the caller gives up
+		cancel(context.DeadlineExceeded)
+	}()
 	_, err := client.Connections.List(ctx)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Len(t, rec.all(), 1, "no retry once the caller's context is done")
 
-	ctx, cancel = context.WithCancel(context.Background())
-	cancel()
-	_, err = client.Connections.List(ctx)
+	canceled, cancelNow := context.WithCancel(context.Background())
+	cancelNow()
+	_, err = client.Connections.List(canceled)
 	require.ErrorIs(t, err, context.Canceled)
 }
 

@@ -1,17 +1,16 @@
-// Package hmacvectors loads testdata/hmac_vectors.json, the golden vectors that both the SDK's
-// signer and the fake server's verifier are tested against.
+// Package hmacvectors holds testdata/hmac_vectors.json, the golden vectors that both the SDK's
+// signer and the fake server's verifier are tested against. The file is embedded, so the
+// tests that use it run from any directory and under -trimpath.
 package hmacvectors
 
 import (
 	"bytes"
 	"context"
+	_ "embed" // the vectors file
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"runtime"
 )
 
 // Vector is one signed request and its expected canonical string and signature.
@@ -60,14 +59,12 @@ type File struct {
 	Vectors []Vector `json:"vectors"`
 }
 
-// Load reads the vectors file from the repository's testdata folder.
+//go:embed testdata/hmac_vectors.json
+var vectorsJSON []byte
+
+// Load decodes the embedded vectors file.
 func Load() (File, error) {
-	_, here, _, _ := runtime.Caller(0)
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "testdata", "hmac_vectors.json"))
-	if err != nil {
-		return File{}, err
-	}
 	var f File
-	err = json.Unmarshal(b, &f)
+	err := json.Unmarshal(vectorsJSON, &f)
 	return f, err
 }
