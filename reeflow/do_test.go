@@ -1,0 +1,132 @@
+package reeflow_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
+)
+
+func TestDoAgainstTheFake(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	ctx := context.Background()
+	for _, mode := range []reeflow.Option{reeflow.WithBasicAuth(srv.Key().ID, srv.Key().Secret), reeflow.WithHMACAuth(srv.Key().ID, srv.Key().Secret)} {
+		client := srv.Client(mode)
+		var created map[string]any
+		err := client.Do(ctx, http.MethodPost, "/connections", map[string]any{
+			"name": "raw", "type": "pg",
+			"config": map[string]any{"host": "db", "port": 5432, "database": "d", "user": "u", "password": "pw", "ssl": true},
+		}, &created)
+		require.NoError(t, err)
+		id, _ := created["id"].(string)
+		require.NotEmpty(t, id)
+		assert.NotContains(t, created["config"], "password")
+
+		var list []json.RawMessage
+		require.NoError(t, client.Do(ctx, http.MethodGet, "connections", nil, &list))
+		assert.NotEmpty(t, list)
+
+		var one reeflow.Connection
+		require.NoError(t, client.Do(ctx, http.MethodGet, "connections/"+id, nil, &one), "models decode from Do too")
+		assert.Equal(t, "raw", one.Name)
+
+		require.NoError(t, client.Do(ctx, http.MethodDelete, "connections/"+id, nil, nil))
+		err = client.Do(ctx, http.MethodGet, "connections/"+id, nil, &one)
+		require.ErrorIs(t, err, reeflow.ErrNotFound, "typed errors")
+		assert.ErrorContains(t, err, "reeflow: GET connections/"+id+": 404")
+	}
+}
+
+func TestDoSendsWhatItIsGiven(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(200, `{"rows":[1,2]}`))
+	ctx := context.Background()
+	var out struct{ Rows []int }
+	require.NoError(t, client.Do(ctx, http.MethodPost, "queries?limit=10", json.RawMessage(`{"q":"select 1"}`), &out))
+	got := rec.last(t)
+	assert.Equal(t, http.MethodPost, got.Method)
+	assert.Equal(t, "/queries", got.RawPath)
+	assert.Equal(t, "limit=10", got.Query)
+	assert.JSONEq(t, `{"q":"select 1"}`, string(got.Body))
+	assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
+	assert.Equal(t, docHeader, got.Header.Get("Authorization"))
+	assert.Equal(t, []int{1, 2}, out.Rows)
+
+	require.NoError(t, client.Do(ctx, http.MethodGet, "embedded-users/"+"u%2F1", nil, nil))
+	assert.Equal(t, "/embedded-users/u%2F1", rec.last(t).RawPath, "an escaped segment stays one segment")
+
+	empty, rec2 := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	out.Rows = []int{7}
+	require.NoError(t, empty.Do(ctx, http.MethodDelete, "embedded-users/u_1", nil, &out), "204: nothing to decode")
+	assert.Equal(t, []int{7}, out.Rows)
+	assert.Empty(t, rec2.last(t).Body)
+	assert.Empty(t, rec2.last(t).Header.Get("Content-Type"), "no body, no content type")
+}
+
+func TestDoRefusesWhatWouldLeaveTheAPI(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(200, `{}`))
+	ctx := context.Background()
+	for path, want := range map[string]string{
+		"":                           "empty path",
+		"/":                          "empty path",
+		"../api-keys":                `"." or ".."`,
+		"connections/../api-keys":    `"." or ".."`,
+		"connections/%2e%2e/x":       `"." or ".."`,
+		"./connections":              `"." or ".."`,
+		"//evil.example/connections": "relative to the base URL",
+		"https://evil.example/x":     "relative to the base URL",
+		"connections//x":             "empty segment",
+		"connections#frag":           "fragment",
+		`connections\..\x`:           `"\"`,
+		"connections/%zz":            "path",
+	} {
+		err := client.Do(ctx, http.MethodGet, path, nil, nil)
+		require.Error(t, err, path)
+		assert.ErrorContains(t, err, want, path)
+	}
+	for method, want := range map[string]string{"": "empty method", "GET /x": "not allowed in an HTTP method"} {
+		err := client.Do(ctx, method, "connections", nil, nil)
+		assert.ErrorContains(t, err, want)
+	}
+	var notPointer map[string]any
+	assert.ErrorContains(t, client.Do(ctx, http.MethodGet, "connections", nil, notPointer), "out must be a non-nil pointer")
+	assert.ErrorContains(t, client.Do(ctx, http.MethodPost, "connections", []byte(`{"broken"`), nil), "body is not valid JSON")
+	assert.ErrorContains(t, client.Do(ctx, http.MethodPost, "connections", make(chan int), nil), "encode body")
+	assert.Empty(t, rec.all(), "nothing was sent")
+}
+
+func TestDoRetryPolicy(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	client := srv.Client(noWaits(&waits{})...)
+	ctx := context.Background()
+	var resp reeflow.Response
+
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	require.NoError(t, client.Do(ctx, http.MethodGet, "connections", nil, nil, reeflow.WithResponseInto(&resp)))
+	assert.Equal(t, 2, resp.Attempts, "GET is retried")
+
+	body := map[string]any{"user": map[string]any{"id": "u_1"}}
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	err := client.Do(ctx, http.MethodPost, "sessions", body, nil, reeflow.WithResponseInto(&resp))
+	require.ErrorIs(t, err, reeflow.ErrServer, "a POST is not retried once sent")
+	assert.ErrorContains(t, err, "not retried: the server may have acted on the request; pass WithIdempotent")
+	assert.Equal(t, 1, resp.Attempts)
+
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	require.NoError(t, client.Do(ctx, http.MethodPost, "sessions", body, nil, reeflow.WithIdempotent(), reeflow.WithResponseInto(&resp)))
+	assert.Equal(t, 2, resp.Attempts, "WithIdempotent lets a POST be retried")
+
+	srv.FailNext(1, http.StatusTooManyRequests, time.Second)
+	require.NoError(t, client.Do(ctx, http.MethodPost, "sessions", body, nil, reeflow.WithResponseInto(&resp)))
+	assert.Equal(t, 2, resp.Attempts, "429: the server did not act")
+}
