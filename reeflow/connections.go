@@ -315,12 +315,12 @@ func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 		if c == nil {
 			return nil, errors.New("config is a nil *PostgresConfig")
 		}
-		return *c, nil
+		return plainConfig(*c)
 	case *TinybirdConfig:
 		if c == nil {
 			return nil, errors.New("config is a nil *TinybirdConfig")
 		}
-		return *c, nil
+		return plainConfig(*c)
 	case *UnknownConfig:
 		if c == nil {
 			return nil, errors.New("config is a nil *UnknownConfig")
