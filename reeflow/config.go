@@ -55,19 +55,15 @@ func (c PostgresConfig) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, redactedPostgresConfig(c), "reeflow.redactedPostgresConfig", "reeflow.PostgresConfig")
 }
 
-// UnmarshalJSON decodes a config in Reeflow's wire format; "ssl": false sets InsecureNoSSL.
+// UnmarshalJSON decodes a config in Reeflow's wire format. A config without TLS ("ssl" false
+// or absent) gets InsecureNoSSL, since that is how the connection stands.
 func (c *PostgresConfig) UnmarshalJSON(b []byte) error {
-	var w struct {
-		redactedPostgresConfig
-		SSL *bool `json:"ssl"`
-	}
+	var w redactedPostgresConfig
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*c = PostgresConfig(w.redactedPostgresConfig)
-	if w.SSL != nil {
-		c.SSL, c.InsecureNoSSL = *w.SSL, !*w.SSL
-	}
+	*c = PostgresConfig(w)
+	c.InsecureNoSSL = !c.SSL
 	return nil
 }
 
@@ -158,9 +154,11 @@ func decodeConfig(t ConnectionType, raw json.RawMessage) (ConnectionConfig, erro
 	switch t {
 	case ConnectionTypePostgres:
 		var c PostgresConfig
-		if err := json.Unmarshal(raw, &c); err != nil {
+		// The method-less shadow type decodes in one scan; UnmarshalJSON would cost a second.
+		if err := json.Unmarshal(raw, (*redactedPostgresConfig)(&c)); err != nil {
 			return nil, fmt.Errorf("pg config: %w", err)
 		}
+		c.InsecureNoSSL = !c.SSL
 		return c, nil
 	case ConnectionTypeTinybird:
 		var c TinybirdConfig
