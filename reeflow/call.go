@@ -58,7 +58,7 @@ func (c *client) do(ctx context.Context, cl call, opts []CallOption) error {
 			c.logAttempt(ctx, cl.op, n, res, 0)
 			return opError(cl.op, fmt.Errorf("%w (attempt %d: %w)", context.Cause(ctx), n, res.err))
 		}
-		if !clockCorrected && c.learnClockSkew(ctx, res) {
+		if !clockCorrected && c.learnClockSkew(ctx, cl.op, res) {
 			c.logAttempt(ctx, cl.op, n, res, 0)
 			clockCorrected = true
 			n-- // a clock correction is not a retry

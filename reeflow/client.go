@@ -50,6 +50,7 @@ type client struct {
 	maxRetries    int
 	timeout       time.Duration
 	maxRetryAfter time.Duration
+	maxClockSkew  time.Duration
 	logger        *slog.Logger
 
 	now    func() time.Time
@@ -100,6 +101,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		maxRetries:    s.maxRetries,
 		timeout:       s.timeout,
 		maxRetryAfter: s.maxRetryAfter,
+		maxClockSkew:  s.maxClockSkew,
 		logger:        s.logger,
 		now:           s.now,
 		sleep:         s.sleep,

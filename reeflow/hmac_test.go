@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -156,7 +157,7 @@ func TestHMACLearnsTheServersClock(t *testing.T) {
 func TestHMACSkewIsCorrectedOnlyOnce(t *testing.T) {
 	t.Parallel()
 	client, rec := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Date", time.Now().Add(time.Hour).UTC().Format(http.TimeFormat))
+		w.Header().Set("Date", time.Now().Add(10*time.Minute).UTC().Format(http.TimeFormat))
 		reply(401, `{"message":"Request timestamp expired","error":"Unauthorized","statusCode":401}`)(w, nil)
 	}, reeflow.WithHMACAuth(docKeyID, docSecret))
 	_, err := client.Connections.List(context.Background())
@@ -339,4 +340,56 @@ func TestCredentialsProviderErrors(t *testing.T) {
 	_, err := client.Connections.List(context.Background())
 	require.ErrorIs(t, err, reeflow.ErrInvalidCredentials)
 	assert.Contains(t, err.Error(), "credentials provider")
+}
+
+// One forged 401 "Request timestamp expired" with a Date far away must not move the client's
+// clock: requests it signs would stay valid, and replayable, for as long.
+func TestClockSkewIsBounded(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		offset  time.Duration
+		learned bool
+	}{
+		{"a year ahead", 365 * 24 * time.Hour, false},
+		{"a day behind", -24 * time.Hour, false},
+		{"16 minutes ahead", 16 * time.Minute, false},
+		{"10 minutes ahead", 10 * time.Minute, true},
+		{"14 minutes behind", -14 * time.Minute, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var forged atomic.Bool
+			forged.Store(true)
+			sink := &logSink{}
+			client, rec := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				if forged.Swap(false) {
+					w.Header().Set("Date", time.Now().Add(tc.offset).UTC().Format(http.TimeFormat))
+					reply(401, `{"message":"Request timestamp expired","error":"Unauthorized","statusCode":401}`)(w, r)
+					return
+				}
+				reply(200, `[]`)(w, r)
+			}, reeflow.WithHMACAuth(docKeyID, docSecret), reeflow.WithLogger(slog.New(slog.NewTextHandler(sink, nil))))
+			_, err := client.Connections.List(context.Background())
+			if tc.learned {
+				require.NoError(t, err, "the offset was learned and the request signed again")
+				assert.Contains(t, sink.String(), "clock offset learned")
+			} else {
+				require.ErrorIs(t, err, reeflow.ErrTimestampExpired)
+				assert.Len(t, rec.all(), 1, "not signed again with a forged clock")
+				assert.Contains(t, sink.String(), "clock offset refused")
+				_, err = client.Connections.List(context.Background())
+				require.NoError(t, err)
+			}
+			ts, err := strconv.ParseInt(rec.last(t).Header.Get("X-API-Timestamp"), 10, 64)
+			require.NoError(t, err)
+			want := time.Now()
+			if tc.learned {
+				want = want.Add(tc.offset)
+			}
+			assert.WithinDuration(t, want, time.Unix(ts, 0), time.Minute, "the clock the last request was signed with")
+		})
+	}
+	_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithMaxClockSkew(-time.Second))
+	assert.ErrorContains(t, err, "WithMaxClockSkew: negative duration")
 }

@@ -22,6 +22,7 @@ type settings struct {
 	maxRetries    int
 	timeout       time.Duration
 	maxRetryAfter time.Duration
+	maxClockSkew  time.Duration
 	logger        *slog.Logger
 	now           func() time.Time
 	sleep         func(ctx context.Context, d time.Duration) error
@@ -31,12 +32,17 @@ type settings struct {
 const (
 	defaultMaxRetries    = 2
 	defaultMaxRetryAfter = 60 * time.Second
+	// defaultTimeout bounds each attempt, so that no call hangs forever by default, even with
+	// context.Background() and a server that sends its body one byte at a time.
+	defaultTimeout = 60 * time.Second
 )
 
 func defaultSettings() settings {
 	return settings{
 		maxRetries:    defaultMaxRetries,
 		maxRetryAfter: defaultMaxRetryAfter,
+		maxClockSkew:  defaultMaxClockSkew,
+		timeout:       defaultTimeout,
 		now:           time.Now,
 		sleep:         sleepContext,
 		jitter:        fullJitter,
@@ -142,9 +148,10 @@ func WithMaxRetries(n int) Option {
 	}
 }
 
-// WithTimeout bounds each attempt of a call, not the whole call (0 leaves attempts bounded only
-// by the context). A timed-out attempt of a retryable request is retried; the caller's context
-// bounds the whole call. WithAttemptTimeout overrides it for one call.
+// WithTimeout bounds each attempt of a call, not the whole call: sending the request, waiting for
+// the response and reading its body (default 60 s; 0 leaves attempts bounded only by the
+// context). A timed-out attempt of a retryable request is retried; the caller's context bounds
+// the whole call. WithAttemptTimeout overrides it for one call.
 func WithTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {
@@ -162,6 +169,20 @@ func WithMaxRetryAfter(d time.Duration) Option {
 			return fmt.Errorf("reeflow: WithMaxRetryAfter: negative duration %s", d)
 		}
 		s.maxRetryAfter = d
+		return nil
+	}
+}
+
+// WithMaxClockSkew bounds the clock offset that HMAC mode learns from a server's Date header
+// after a "Request timestamp expired" answer (default 15 minutes). A Date further off is ignored
+// and logged: an offset learned without bound would let one forged response make the client sign
+// requests that stay valid, and replayable, far into the future.
+func WithMaxClockSkew(d time.Duration) Option {
+	return func(s *settings) error {
+		if d < 0 {
+			return fmt.Errorf("reeflow: WithMaxClockSkew: negative duration %s", d)
+		}
+		s.maxClockSkew = d
 		return nil
 	}
 }
