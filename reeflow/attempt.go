@@ -151,6 +151,12 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 	if len(req.Header[headerAuthorization]) > 0 && len(req.Header[hmacsig.HeaderKey]) > 0 {
 		return nil, fmt.Errorf("%w: the request would carry both Authorization and X-API-Key", ErrMultipleCredentials)
 	}
+	if a.policy == retryUnsent {
+		// net/http re-sends a request whose body it can rewind when an HTTP/2 server resets the
+		// stream, without telling the caller: a create could reach the server thousands of times.
+		// Without GetBody the transport cannot, so a call that must not be repeated is sent once.
+		req.GetBody = nil
+	}
 	return req, nil
 }
 
