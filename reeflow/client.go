@@ -149,25 +149,31 @@ func userAgent(product string) string {
 }
 
 // checkBaseURL enforces HTTPS (plain http on loopback only) and returns the URL with a trailing
-// slash, so that the generated request builders resolve paths below it.
+// slash, so that the generated request builders resolve paths below it. Its errors never quote
+// the URL as given: it may carry "user:password@".
 func checkBaseURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
+		// url.Error quotes the whole URL; its cause names only the defect (a port, an escape).
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
 		return "", fmt.Errorf("reeflow: base URL: %w", err)
 	}
 	switch {
-	case u.Host == "":
-		return "", fmt.Errorf("reeflow: base URL %q has no host", raw)
 	case u.User != nil:
 		return "", errors.New("reeflow: base URL must not carry user info: pass credentials with an auth option")
+	case u.Host == "":
+		return "", errors.New("reeflow: base URL has no host: it must look like https://api.reeflow.com")
 	case u.RawQuery != "" || u.Fragment != "":
 		return "", errors.New("reeflow: base URL must not have a query or fragment")
 	case u.Scheme == "https":
 	case u.Scheme == "http" && isLoopback(u.Hostname()):
 	case u.Scheme == "http":
-		return "", fmt.Errorf("%w: %s", ErrInsecureBaseURL, u.Redacted())
+		return "", fmt.Errorf("%w: %s", ErrInsecureBaseURL, withoutUserInfo(u))
 	default:
-		return "", fmt.Errorf("reeflow: base URL scheme %q is not https", u.Scheme)
+		return "", fmt.Errorf("reeflow: base URL scheme %q is not https", cleanText(u.Scheme, 20))
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -176,6 +182,13 @@ func checkBaseURL(raw string) (string, error) {
 		}
 	}
 	return u.String(), nil
+}
+
+// withoutUserInfo returns u as a string without any user name or password.
+func withoutUserInfo(u *url.URL) string {
+	c := *u
+	c.User = nil
+	return cleanText(c.String(), 200)
 }
 
 func isLoopback(host string) bool {

@@ -114,17 +114,19 @@ func (c UnknownConfig) ConnectionType() ConnectionType { return c.Type }
 
 func (UnknownConfig) isConnectionConfig() {}
 
-// Format prints the type and the size of the raw config.
+// Format prints the type (bounded, without control characters: the server chose it) and the
+// size of the raw config.
 func (c UnknownConfig) Format(f fmt.State, verb rune) {
+	t := cleanText(string(c.Type), maxCodeInError)
 	if verb == 'v' && f.Flag('#') {
-		fmt.Fprintf(f, "reeflow.UnknownConfig{Type:%q, Raw:[%d bytes]}", c.Type, len(c.Raw))
+		fmt.Fprintf(f, "reeflow.UnknownConfig{Type:%q, Raw:[%d bytes]}", t, len(c.Raw))
 		return
 	}
 	if f.Flag('+') {
-		fmt.Fprintf(f, "{Type:%s Raw:[%d bytes]}", c.Type, len(c.Raw))
+		fmt.Fprintf(f, "{Type:%s Raw:[%d bytes]}", t, len(c.Raw))
 		return
 	}
-	fmt.Fprintf(f, "{%s [%d bytes]}", c.Type, len(c.Raw))
+	fmt.Fprintf(f, "{%s [%d bytes]}", t, len(c.Raw))
 }
 
 // MarshalJSON encodes Raw, the config object as on the wire ("null" when Raw is empty).
@@ -149,7 +151,7 @@ func (c UnknownConfig) LogValue() slog.Value {
 // decodeConfig decodes a connection's raw config by its type.
 func decodeConfig(t ConnectionType, raw json.RawMessage) (ConnectionConfig, error) {
 	if len(raw) == 0 || raw[0] != '{' {
-		return nil, fmt.Errorf("%s config is not a JSON object", t)
+		return nil, fmt.Errorf("%s config is not a JSON object", cleanText(string(t), maxCodeInError))
 	}
 	switch t {
 	case ConnectionTypePostgres:

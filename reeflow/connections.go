@@ -26,8 +26,10 @@ type Connection struct {
 
 type connectionFields Connection
 
-// Format prints the connection; its config prints without password or token.
+// Format prints the connection; its config prints without password or token, and the text
+// fields the server chose are bounded and printed without control characters.
 func (c Connection) Format(f fmt.State, verb rune) {
+	c.ID, c.Name, c.Type = cleanText(c.ID, maxIDInError), cleanText(c.Name, maxMessageInError), ConnectionType(cleanText(string(c.Type), maxCodeInError))
 	formatRedacted(f, verb, connectionFields(c), "reeflow.connectionFields", "reeflow.Connection")
 }
 
@@ -79,11 +81,11 @@ func (w *connectionWire) decode(c *Connection) error {
 	case w.ID == "":
 		return errors.New("connection has no id")
 	case w.Type == "":
-		return fmt.Errorf("connection %s has no type", w.ID)
+		return fmt.Errorf("connection %s has no type", cleanText(w.ID, maxIDInError))
 	}
 	cfg, err := decodeConfig(w.Type, w.Config)
 	if err != nil {
-		return fmt.Errorf("connection %s: %w", w.ID, err)
+		return fmt.Errorf("connection %s: %w", cleanText(w.ID, maxIDInError), err)
 	}
 	*c = Connection{ID: w.ID, Name: w.Name, Type: w.Type, Config: cfg, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 	return nil

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/reeflow/reeflow-go/internal/api"
 	"github.com/reeflow/reeflow-go/internal/hmacsig"
@@ -95,34 +94,41 @@ type APIError struct {
 	Body       []byte        // the raw body, at most 64 KiB
 }
 
-// maxMessageInError bounds the message quoted by Error, which must stay one short line.
-const maxMessageInError = 300
+// Bounds on the server-controlled text that Error quotes: it must stay one short line.
+const (
+	maxMessageInError = 300
+	maxCodeInError    = 64
+	maxIDInError      = 100
+)
 
-// Error returns the status, the code and the message on one short line.
+// Error returns the status, the code and the message on one short line. Everything the server
+// sent is bounded and stripped of control characters first (see cleanText), so that logging the
+// error cannot forge log lines or move a terminal's cursor.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
-		b.WriteString(" [" + e.Code + "]")
+		b.WriteString(" [" + cleanText(e.Code, maxCodeInError) + "]")
 	}
 	switch {
 	case e.Message != "":
-		b.WriteString(": " + truncate(e.Message, maxMessageInError))
+		b.WriteString(": " + cleanText(e.Message, maxMessageInError))
 	case len(e.Body) == 0:
 		b.WriteString(" (empty body)")
 	default:
 		b.WriteString(" (body is not a Reeflow error)")
 	}
 	if e.RequestID != "" {
-		b.WriteString(" (request ID " + truncate(e.RequestID, 100) + ")")
+		b.WriteString(" (request ID " + cleanText(e.RequestID, maxIDInError) + ")")
 	}
 	return b.String()
 }
 
-// GoString shows the fields that identify the error and leaves the raw body out.
+// GoString shows the fields that identify the error, bounded, and leaves the raw body out.
 func (e *APIError) GoString() string {
 	return fmt.Sprintf("&reeflow.APIError{StatusCode:%d, Code:%q, Message:%q, Reason:%q, RequestID:%q, RetryAfter:%s, Body:[%d bytes]}",
-		e.StatusCode, e.Code, truncate(e.Message, maxMessageInError), e.Reason, e.RequestID, e.RetryAfter, len(e.Body))
+		e.StatusCode, truncate(e.Code, maxCodeInError), truncate(e.Message, maxMessageInError), truncate(e.Reason, maxCodeInError),
+		truncate(e.RequestID, maxIDInError), e.RetryAfter, len(e.Body))
 }
 
 // Is matches the category sentinels (ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound,
@@ -232,15 +238,4 @@ func parseErrorBody(e *APIError, body []byte) {
 	} else if many, err := parsed.Message.AsErrorMessage1(); err == nil {
 		e.Message, e.Messages = strings.Join(many, "; "), many
 	}
-}
-
-// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -1,0 +1,94 @@
+package reeflow_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+// A base URL with user info and another defect: the error names the defect, never the user info.
+func TestBaseURLErrorsNeverQuoteUserInfo(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://ada:pa55word@api.reeflow.com:99999/":  "must not carry user info",
+		"https://ada:pa55word@api.reeflow.com/\n":      "invalid control character",
+		"https://ada:pa55word@api.reeflow.com/%zz":     "invalid URL escape",
+		"https://ada:pa55word@/connections":            "must not carry user info",
+		"http://ada:pa55word@api.reeflow.com":          "must not carry user info",
+		"https://ada:pa55word@api.reeflow.com:x/":      "invalid port",
+		"https://ada:pa55word@api.reeflow.com/?a=1":    "must not carry user info",
+		"ftp://ada:pa55word@api.reeflow.com":           "must not carry user info",
+		"https://ada:pa55word@[::1/":                   "missing ']' in host",
+		"https://ada:pa55word@api.reeflow.com/ \x00x":  "invalid control character",
+		"https://ada@api.reeflow.com\r\n/connections":  "invalid control character",
+		"ada:pa55word@api.reeflow.com":                 "has no host",
+		"https://ada:pa55word%zz@api.reeflow.com/":     "invalid URL escape",
+		"https://ada:pa55word@api.reeflow.com:-1/x?y#": "invalid port",
+	} {
+		for _, viaEnv := range []bool{false, true} {
+			var err error
+			if viaEnv && !strings.ContainsRune(raw, 0) { // the environment cannot hold a NUL
+				t.Setenv("REEFLOW_BASE_URL", raw)
+				_, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret))
+			} else {
+				_, err = reeflow.NewClient(reeflow.WithBaseURL(raw), reeflow.WithBasicAuth(docKeyID, docSecret))
+			}
+			require.Error(t, err, raw)
+			assert.Contains(t, err.Error(), want, raw)
+			assert.NotContains(t, err.Error(), "pa55word", raw)
+			assert.NotContains(t, err.Error(), "ada", raw)
+		}
+	}
+}
+
+// Everything a server controls is bounded and stripped of control characters before it reaches
+// Error() or a printed value: logging an error cannot forge a log line.
+func TestHostileErrorBodiesGiveOneShortLine(t *testing.T) {
+	t.Parallel()
+	longCode := strings.Repeat("C", 60_000) + "\n\x1b[31mFORGED level=ERROR msg=pwned"
+	body, err := json.Marshal(map[string]any{
+		"code":       longCode,
+		"message":    "Not found\nlevel=INFO msg=\"forged line\"\x1b[2J\u202eevil",
+		"error":      "Not Found\r\n",
+		"statusCode": 404,
+	})
+	require.NoError(t, err)
+	client, _ := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "req_"+strings.Repeat("1", 5000)) // net/http refuses control characters in headers
+		reply(404, string(body))(w, r)
+	})
+	_, err = client.Connections.Get(context.Background(), "conn_1")
+	require.ErrorIs(t, err, reeflow.ErrNotFound)
+	for _, out := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err)} {
+		assert.Less(t, len(out), 700, "one short line")
+		assert.NotContains(t, out, "\n")
+		assert.NotContains(t, out, "\r")
+		assert.NotContains(t, out, "\x1b")
+		assert.NotContains(t, out, "\u202e")
+		assert.Contains(t, out, `\n`, "what the control characters were stays visible")
+	}
+	var apiErr *reeflow.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, longCode, apiErr.Code, "the field itself keeps what the server sent")
+	assert.Less(t, len(fmt.Sprintf("%#v", apiErr)), 1200)
+
+	// An unknown connection type chosen by the server prints bounded and escaped too.
+	client, _ = newRecorder(t, reply(200, `{"id":"conn_1\u001b[1A","name":"n\nforged","type":"`+strings.Repeat("t", 5000)+`\u001b[31m","config":{},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`))
+	conn, err := client.Connections.Get(context.Background(), "conn_1")
+	require.NoError(t, err)
+	for _, v := range []any{conn.Config, *conn, conn} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, "\x1b", verb)
+			assert.NotContains(t, out, "\n", verb)
+			assert.Less(t, len(out), 1000, verb)
+		}
+	}
+}
