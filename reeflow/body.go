@@ -34,28 +34,68 @@ var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // readSuccess reads a 2xx body into a pooled buffer, which the caller hands back with
 // releaseBodyBuffer once it has decoded it. A body the call neither decodes nor keeps is
-// drained, and the buffer is nil.
+// drained, and the buffer is nil. A body over maxSuccessBody is refused having allocated little
+// more than the limit: up front when its length is declared, and otherwise by reading it in
+// fixed chunks, since a buffer that doubles would allocate four times the limit first (a
+// gzip-compressed body of a few kilobytes can expand to any size).
 func (a *attempt) readSuccess(resp *http.Response) (*bytes.Buffer, error) {
 	if a.call.decode == nil && a.cfg.response == nil {
 		_, _ = io.CopyN(io.Discard, resp.Body, maxDrain)
 		return nil, nil
 	}
+	if resp.ContentLength > maxSuccessBody {
+		return nil, fmt.Errorf("body of %d bytes exceeds %d bytes", resp.ContentLength, maxSuccessBody)
+	}
 	buf := bodyBuffers.Get().(*bytes.Buffer)
-	if resp.ContentLength > 0 && resp.ContentLength <= maxSuccessBody {
-		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
-	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, maxSuccessBody+1))
-	switch {
-	case err != nil:
-		err = fmt.Errorf("read body: %w", err)
-	case n > maxSuccessBody:
-		err = fmt.Errorf("body exceeds %d bytes", maxSuccessBody)
-	}
-	if err != nil {
+	if err := readBounded(buf, resp.Body, resp.ContentLength, maxSuccessBody); err != nil {
 		releaseBodyBuffer(buf)
 		return nil, err
 	}
 	return buf, nil
+}
+
+// bodyChunk is the unit in which a body of unknown length is read once it outgrows the pooled
+// buffer's first megabyte.
+const bodyChunk = 1 << 20
+
+// readBounded reads r into buf. size is the declared length, or -1.
+func readBounded(buf *bytes.Buffer, r io.Reader, size, limit int64) error {
+	if size >= 0 {
+		buf.Grow(int(size) + 1)
+		if _, err := buf.ReadFrom(io.LimitReader(r, size+1)); err != nil {
+			return fmt.Errorf("read body: %w", err)
+		}
+		return nil
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r, bodyChunk))
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	if n < bodyChunk {
+		return nil
+	}
+	var chunks [][]byte
+	total := n
+	for {
+		chunk := make([]byte, bodyChunk)
+		k, err := io.ReadFull(r, chunk)
+		total += int64(k)
+		if total > limit {
+			return fmt.Errorf("body exceeds %d bytes", limit)
+		}
+		chunks = append(chunks, chunk[:k])
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read body: %w", err)
+		}
+	}
+	buf.Grow(int(total - n))
+	for _, c := range chunks {
+		buf.Write(c)
+	}
+	return nil
 }
 
 func releaseBodyBuffer(buf *bytes.Buffer) {

@@ -1,10 +1,15 @@
 package reeflow_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -91,4 +96,76 @@ func TestHostileErrorBodiesGiveOneShortLine(t *testing.T) {
 			assert.Less(t, len(out), 1000, verb)
 		}
 	}
+}
+
+// A body over the 64 MiB limit is refused having allocated little more than the limit, even
+// when it arrives gzip-compressed (69 KB on the wire) or without a declared length. Not
+// parallel: it measures the process's allocations.
+func TestOversizedBodyIsRefusedCheaply(t *testing.T) {
+	const limit = 64 << 20
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	require.NoError(t, err)
+	_, err = zw.Write(bytes.Repeat([]byte(" "), limit+(1<<20)))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	t.Logf("compressed body: %d bytes", gz.Len())
+	spaces := bytes.Repeat([]byte(" "), 1<<20)
+
+	for name, h := range map[string]http.HandlerFunc{
+		"gzip": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(gz.Bytes())
+		},
+		"plain 100 MB, no length": func(w http.ResponseWriter, _ *http.Request) {
+			for range 100 {
+				if _, err := w.Write(spaces); err != nil {
+					return
+				}
+			}
+		},
+		"declared 100 MB": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(100<<20))
+			for range 100 {
+				if _, err := w.Write(spaces); err != nil {
+					return
+				}
+			}
+		},
+	} {
+		client, _ := newRecorder(t, h)
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := client.Connections.List(context.Background())
+		runtime.ReadMemStats(&after)
+		require.ErrorContains(t, err, "exceeds 67108864 bytes", name)
+		allocated := after.TotalAlloc - before.TotalAlloc
+		t.Logf("%s: %d MiB allocated", name, allocated>>20)
+		assert.Less(t, allocated, uint64(limit+16<<20), "%s: allocated %d MiB to refuse a body over 64 MiB", name, allocated>>20)
+	}
+}
+
+// A large body of unknown length, read in chunks, decodes whole.
+func TestLargeBodyWithoutLengthDecodes(t *testing.T) {
+	t.Parallel()
+	const n = 12_000 // about 2.8 MB: past the pooled buffer's first megabyte
+	client, _ := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "[")
+		for i := range n {
+			if i > 0 {
+				_, _ = io.WriteString(w, ",")
+			}
+			_, _ = io.WriteString(w, strings.Replace(pgConnectionJSON, "conn_1", "conn_"+strconv.Itoa(i), 1))
+			if i%1000 == 0 {
+				http.NewResponseController(w).Flush() // no Content-Length: chunked
+			}
+		}
+		_, _ = io.WriteString(w, "]")
+	})
+	conns, err := client.Connections.List(context.Background())
+	require.NoError(t, err)
+	require.Len(t, conns, n)
+	assert.Equal(t, "conn_11999", conns[n-1].ID)
 }
