@@ -20,6 +20,9 @@ func WithJitterForTest(jitter func(limit time.Duration) time.Duration) Option {
 	return func(s *settings) error { s.jitter = jitter; return nil }
 }
 
+// AttemptTimeout returns the client's per-attempt timeout.
+func AttemptTimeout(c *Client) time.Duration { return c.c.timeout }
+
 // ParseRetryAfter exposes the Retry-After parser to the fuzz test.
 var ParseRetryAfter = parseRetryAfter
 

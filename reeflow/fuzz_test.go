@@ -2,6 +2,7 @@ package reeflow_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,6 +44,11 @@ func FuzzParseRetryAfter(f *testing.F) {
 		}
 		if !ok && d != 0 {
 			t.Fatalf("wait %s for a malformed %q", d, v)
+		}
+		if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(strings.TrimSpace(v), "-") {
+			if !ok || d < time.Duration(1<<62) {
+				t.Fatalf("%q (beyond int64) gave %s, %t: want the longest wait", v, d, ok)
+			}
 		}
 		if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && secs >= 0 && secs < 1<<32 {
 			if !ok || d != time.Duration(secs)*time.Second {

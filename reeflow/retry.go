@@ -89,11 +89,17 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+	const maxSeconds = int64(1<<63-1) / int64(time.Second)
+	secs, err := strconv.ParseInt(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
+		// More seconds than an int64 holds: the server asks for the longest wait there is,
+		// which the client's cap then bounds. Taking it as absent would retry almost at once.
+		secs, err = maxSeconds, nil
+	}
+	if err == nil {
 		if secs < 0 {
 			return 0, false
 		}
-		const maxSeconds = int64(1<<63-1) / int64(time.Second)
 		return time.Duration(min(secs, maxSeconds)) * time.Second, true
 	}
 	when, err := http.ParseTime(v)

@@ -118,6 +118,41 @@ func TestWhatIsRetried(t *testing.T) {
 	}
 }
 
+// A body that times out while it is read is retried like any other timed-out attempt.
+func TestBodyReadTimeoutIsRetried(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	client, rec := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`[{"id":`))
+			http.NewResponseController(w).Flush()
+			<-r.Context().Done() // drip nothing more until the client gives up on this attempt
+			return
+		}
+		reply(200, `[]`)(w, r)
+	}, append(noWaits(&waits{}), reeflow.WithTimeout(200*time.Millisecond), reeflow.WithMaxRetries(1))...)
+	_, err := client.Connections.List(context.Background())
+	require.NoError(t, err, "the attempt that timed out reading its body was retried")
+	assert.Len(t, rec.all(), 2)
+
+	// A create is not: Reeflow answered, so it has acted.
+	n.Store(0)
+	_, err = client.Connections.Create(context.Background(), pgParamsSSL)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, "not retried: the connection may have been created")
+}
+
+func TestDefaultAttemptTimeout(t *testing.T) {
+	t.Parallel()
+	client, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret))
+	require.NoError(t, err)
+	assert.Equal(t, 60*time.Second, reeflow.AttemptTimeout(client), "no call hangs forever by default")
+	client, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithTimeout(0))
+	require.NoError(t, err)
+	assert.Zero(t, reeflow.AttemptTimeout(client), "0 leaves attempts to the context")
+}
+
 func TestNotRetried(t *testing.T) {
 	t.Parallel()
 	for _, status := range []int{400, 401, 403, 404, 409, 500, 501} {
@@ -143,6 +178,7 @@ func TestRetryAfter(t *testing.T) {
 		{name: "capped at 60 s by default", header: "3600", want: 60 * time.Second},
 		{name: "configurable cap", header: "30", opts: []reeflow.Option{reeflow.WithMaxRetryAfter(5 * time.Second)}, want: 5 * time.Second},
 		{name: "malformed falls back to backoff", header: "soon", want: 500 * time.Millisecond},
+		{name: "beyond int64 is the cap, not absent", header: "99999999999999999999999", want: 60 * time.Second},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

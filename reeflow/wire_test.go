@@ -297,3 +297,22 @@ func TestDecodesAPIKeysAndSessions(t *testing.T) {
 	assert.Equal(t, "eyJ.a.b", sess.Token)
 	assert.Equal(t, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), sess.ExpiresAt)
 }
+
+// An ID with a character a normalising proxy could read as a separator, an escape, a query or a
+// fragment never leaves the client.
+func TestIDsThatCouldReachAnotherEndpointAreRefused(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(200, pgConnectionJSON))
+	ctx := context.Background()
+	for _, id := range []string{"../api-keys", "conn_1/..", `conn_1\..\api-keys`, "conn_%2e%2e", "conn_1?x=1", "conn_1#f", "conn 1", "conn_1\n"} {
+		_, err := client.Connections.Get(ctx, id)
+		require.Error(t, err, id)
+		assert.Contains(t, err.Error(), "connection ID contains", id)
+		_, err = client.APIKeys.Get(ctx, id)
+		require.ErrorContains(t, err, "API key ID contains", id)
+		require.Error(t, client.Connections.Delete(ctx, id), id)
+	}
+	assert.Empty(t, rec.all())
+	_, err := client.Connections.Get(ctx, "conn_9f2c-ABC.1")
+	require.NoError(t, err, "an ordinary ID still works")
+}
