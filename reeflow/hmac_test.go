@@ -133,7 +133,7 @@ func TestHMACModeAgainstTheFake(t *testing.T) {
 	_, err = client.Sessions.Create(ctx, reeflow.CreateSessionParams{UserID: "u"})
 	require.NoError(t, err)
 	require.NoError(t, client.Connections.Delete(ctx, c.ID))
-	_, err = client.Connections.Get(ctx, "conn with spaces/and?query")
+	_, err = client.Connections.Get(ctx, "conn_é[1]+x")
 	require.ErrorIs(t, err, reeflow.ErrNotFound, "an escaped path verifies too")
 	assert.Equal(t, int32(6), ct.n.Load())
 }
