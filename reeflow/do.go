@@ -57,7 +57,8 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, opt
 		}
 	}
 	return c.c.do(ctx, call{op: op, decode: decode, build: func(string) (*http.Request, error) {
-		req, err := http.NewRequest(method, target, nil)
+		// The attempt's context replaces this one before the request is sent (attempt.prepare).
+		req, err := http.NewRequestWithContext(context.Background(), method, target, nil)
 		if err != nil {
 			return nil, err
 		}
