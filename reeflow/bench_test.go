@@ -120,7 +120,13 @@ func (c *baseConn) decodeConfig() error {
 	return nil
 }
 
+// baselineTimeout bounds each baseline request as the SDK bounds each attempt by default: a
+// careful hand-written client does not let a request hang forever either.
+const baselineTimeout = 60 * time.Second
+
 func (s *benchServer) baseline(ctx context.Context, method, path string, body []byte, want int, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, baselineTimeout)
+	defer cancel()
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
