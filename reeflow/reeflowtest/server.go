@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -179,10 +180,19 @@ func (s *Server) Client(opts ...reeflow.Option) *reeflow.Client {
 	return c
 }
 
-// Key is an API key of the fake server. Printing a Key never shows its secret.
+// Key is an API key of the fake server. Printing a Key or encoding it as JSON never shows its
+// secret: a Key is never a payload, so the secret is read only where it is needed, as k.Secret.
+// (Like any string field, Secret is still visible to reflection, for instance when a Key sits in
+// an unexported field of a struct that fmt prints.)
 type Key struct {
 	ID     string
 	Secret string
+}
+
+// MarshalJSON encodes the key as {"ID": …, "Secret": "[REDACTED]"}, so that JSON, and slog's JSON
+// handler, redact the secret as printing does.
+func (k Key) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ ID, Secret string }{k.ID, "[REDACTED]"})
 }
 
 // Format prints the key ID and "[REDACTED]" for the secret.
