@@ -351,6 +351,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, readErr := readBody(w, r, s.readTimeout)
+	if readErr != nil || len(body) > maxBody {
+		// The rest of the body is still on the connection: net/http would wait for it before
+		// answering, as long as the client cares to stall. Close instead.
+		rec.Header().Set("Connection", "close")
+	}
 	if f, ok := s.takeFault(r, body); ok && s.applyFault(rec, r, f) {
 		return
 	}
