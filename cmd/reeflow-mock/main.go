@@ -76,6 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, started f
 		reeflowtest.WithAddr(*addr),
 		reeflowtest.WithLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))),
 		reeflowtest.WithTimeouts(*readTimeout, *idleTimeout),
+		reeflowtest.WithRequestLogLimit(0), // nothing reads Server.Requests here: keep no bodies in memory
 	}
 	if !*useTLS {
 		opts = append(opts, reeflowtest.WithoutTLS())

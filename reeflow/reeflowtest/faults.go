@@ -31,8 +31,8 @@ type Fault struct {
 	// "/connections/{id}" (see net/http.ServeMux); empty matches any path.
 	Path string
 	// Match, when set, must also report true for the fault to apply. It gets a copy of the
-	// request whose body it may read. It runs on the server's goroutines, possibly concurrently,
-	// and must not call methods of the Server that change it.
+	// request whose body it may read. It runs on the server's goroutines, possibly for several
+	// requests at once, so it must not call t.Fatal or require.
 	Match func(*http.Request) bool
 	// Times is how many matching requests the fault affects; 0 affects every one of them.
 	Times int
