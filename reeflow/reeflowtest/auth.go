@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/reeflow/reeflow-go/internal/hmacsig"
+	"github.com/reeflow/reeflow-go/reeflow"
 )
 
 // Authentication messages. The first five are Reeflow's documented error table; the others are
@@ -30,51 +31,63 @@ const (
 // minutes" in Reeflow's docs).
 const hmacWindow = 300 * time.Second
 
-// authenticate checks the request's credentials and writes the documented error when they fail.
-func (s *state) authenticate(w http.ResponseWriter, r *http.Request, body []byte) bool {
-	authz, keyID := r.Header.Get("Authorization"), r.Header.Get(hmacsig.HeaderKey)
-	var status int
-	var msg string
-	switch {
-	case authz != "" && keyID != "":
-		status, msg = http.StatusBadRequest, msgMultipleCredentials
-	case authz != "":
-		status, msg = s.checkBasic(authz)
-	case keyID != "" || r.Header.Get(hmacsig.HeaderSignature) != "" || r.Header.Get(hmacsig.HeaderTimestamp) != "":
-		status, msg = s.checkHMAC(r, keyID, body)
-	default:
-		status, msg = http.StatusUnauthorized, msgMissingCredentials
-	}
-	if status != 0 {
-		writeError(w, status, msg)
-		return false
-	}
-	return true
+// authResult is what authentication found: the key and mode that authenticated the request,
+// or the documented error it gets.
+type authResult struct {
+	keyID  string
+	mode   reeflow.AuthMode
+	status int // 0 when the request authenticated
+	msg    string
 }
 
-func (s *state) checkBasic(header string) (int, string) {
+// authenticate checks the request's credentials.
+func (s *state) authenticate(r *http.Request, body []byte) authResult {
+	authz, keyID := r.Header.Get("Authorization"), r.Header.Get(hmacsig.HeaderKey)
+	var res authResult
+	switch {
+	case authz != "" && keyID != "":
+		res.status, res.msg = http.StatusBadRequest, msgMultipleCredentials
+	case authz != "":
+		res.mode = reeflow.AuthBasic
+		res.keyID, res.status, res.msg = s.checkBasic(authz)
+	case keyID != "" || r.Header.Get(hmacsig.HeaderSignature) != "" || r.Header.Get(hmacsig.HeaderTimestamp) != "":
+		res.mode, res.keyID = reeflow.AuthHMAC, keyID
+		res.status, res.msg = s.checkHMAC(r, keyID, body)
+	default:
+		res.status, res.msg = http.StatusUnauthorized, msgMissingCredentials
+	}
+	if res.status != 0 {
+		return authResult{status: res.status, msg: res.msg}
+	}
+	return res
+}
+
+// checkBasic returns the key ID the header names and, when it does not authenticate, the
+// documented status and message.
+func (s *state) checkBasic(header string) (keyID string, status int, msg string) {
 	scheme, encoded, found := strings.Cut(header, " ")
 	if !found || !strings.EqualFold(scheme, "Basic") {
-		return http.StatusUnauthorized, msgInvalidBasicFormat
+		return "", http.StatusUnauthorized, msgInvalidBasicFormat
 	}
 	decoded, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil {
-		return http.StatusUnauthorized, msgInvalidBasicFormat
+		return "", http.StatusUnauthorized, msgInvalidBasicFormat
 	}
 	id, secret, found := strings.Cut(string(decoded), ":")
 	if !found || id == "" || secret == "" {
-		return http.StatusUnauthorized, msgInvalidBasicFormat
+		return "", http.StatusUnauthorized, msgInvalidBasicFormat
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key, ok := s.keys[id]
 	switch {
 	case !ok:
-		return http.StatusUnauthorized, msgInvalidAPIKey
+		return id, http.StatusUnauthorized, msgInvalidAPIKey
 	case !key.secretMatches(secret):
-		return http.StatusUnauthorized, msgInvalidSecret
+		return id, http.StatusUnauthorized, msgInvalidSecret
 	}
-	return s.admit(key)
+	status, msg = s.admit(key)
+	return id, status, msg
 }
 
 func (s *state) checkHMAC(r *http.Request, keyID string, body []byte) (int, string) {

@@ -36,7 +36,7 @@ func FuzzBasicHeader(f *testing.F) {
 	allowed := map[string]bool{"": true, msgInvalidAPIKey: true, msgInvalidSecret: true, msgInvalidBasicFormat: true, msgKeyDisabled: true}
 	f.Fuzz(func(t *testing.T, header string) {
 		st := fuzzState(t)
-		status, msg := st.checkBasic(header)
+		_, status, msg := st.checkBasic(header)
 		if !allowed[msg] {
 			t.Fatalf("undocumented message %q", msg)
 		}

@@ -18,14 +18,11 @@ import (
 )
 
 // newHandler serves the API of openapi.yaml: requests are validated against the spec, then
-// routed to the generated strict server, which calls the fake's handlers.
-func newHandler(st *state) (http.Handler, error) {
-	spec, err := fakeapi.GetSpec()
-	if err != nil {
-		return nil, fmt.Errorf("reeflowtest: load embedded spec: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeRouteNotFound(w, r) })
+// routed to the generated strict server, which calls the fake's handlers. It also returns the
+// routes it serves, as net/http patterns ("GET /connections/{connection_id}").
+func newHandler(st *state, spec *openapi3.T) (http.Handler, []string, error) {
+	mux := &patternRecorder{ServeMux: http.NewServeMux()}
+	mux.ServeMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeRouteNotFound(w, r) })
 	strict := fakeapi.NewStrictHandlerWithOptions(&api{st: st, spec: spec}, nil, fakeapi.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, _ error) {
 			writeError(w, http.StatusBadRequest, "Malformed request body")
@@ -54,7 +51,18 @@ func newHandler(st *state) (http.Handler, error) {
 			writeValidationError(w, validationMessages(err))
 		},
 	})
-	return rejectMalformedJSON(validate(routes)), nil
+	return rejectMalformedJSON(validate(routes)), mux.patterns, nil
+}
+
+// patternRecorder is a ServeMux that remembers the patterns registered on it.
+type patternRecorder struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *patternRecorder) HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, handler)
 }
 
 // rejectMalformedJSON answers a body that is not JSON at all with one message, as NestJS does,

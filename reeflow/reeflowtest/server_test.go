@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -372,6 +373,27 @@ func TestOptions(t *testing.T) {
 	defer pc.CloseIdleConnections()
 	_, err = pc.Connections.List(context.Background())
 	require.NoError(t, err)
+}
+
+// TestKeyNeverEncodesItsSecret: a Key is never a payload, so JSON, slog's JSON and text
+// handlers, and a Key nested in a value all redact the secret, as printing does.
+func TestKeyNeverEncodesItsSecret(t *testing.T) {
+	t.Parallel()
+	k := reeflowtest.Key{ID: "key_1", Secret: "CANARY"}
+	for name, v := range map[string]any{
+		"value": k, "pointer": &k, "nested": struct{ Keys []reeflowtest.Key }{[]reeflowtest.Key{k}}, "map": map[string]reeflowtest.Key{"k": k},
+	} {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		assert.NotContains(t, string(b), "CANARY", name)
+		assert.Contains(t, string(b), `{"ID":"key_1","Secret":"[REDACTED]"}`, name)
+	}
+	var out strings.Builder
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("key", "key", k)
+	slog.New(slog.NewTextHandler(&out, nil)).Info("key", "key", k)
+	assert.NotContains(t, out.String(), "CANARY")
+	assert.Contains(t, out.String(), "key_1")
+	assert.Equal(t, "CANARY", k.Secret, "the value is read explicitly")
 }
 
 func TestKeyNeverPrintsItsSecret(t *testing.T) {

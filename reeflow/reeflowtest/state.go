@@ -87,9 +87,14 @@ func (s *state) addKey(id, name, secret string) {
 	if s.defaultID == "" {
 		s.defaultID = id
 	}
-	s.keys[id] = &apiKey{
+	s.keys[id] = newAPIKey(id, name, secret, s.clock().UTC())
+}
+
+// newAPIKey returns an enabled key that has never been used.
+func newAPIKey(id, name, secret string, createdAt time.Time) *apiKey {
+	return &apiKey{
 		id: id, name: name, secret: secret, secretHash: sha256.Sum256([]byte(secret)),
-		signer: hmacsig.NewKey([]byte(secret)), enabled: true, createdAt: s.clock().UTC(),
+		signer: hmacsig.NewKey([]byte(secret)), enabled: true, createdAt: createdAt,
 	}
 }
 
