@@ -247,6 +247,7 @@ func sortedAttributes(subject string, attrs Attributes, dst []attribute) ([]attr
 	slices.SortFunc(sorted, func(a, b attribute) int { return compareFold(a.name, b.name) })
 	for i := 1; i < len(sorted); i++ {
 		if a, b := sorted[i-1].name, sorted[i].name; compareFold(a, b) == 0 {
+			a, b = min(a, b), max(a, b) // the same message whatever the map's order
 			return nil, fmt.Errorf("%s attributes %s and %s differ only by case: keep one", subject, quoteName(a), quoteName(b))
 		}
 	}

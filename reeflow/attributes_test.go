@@ -39,6 +39,7 @@ func TestSessionAttributesOnTheWire(t *testing.T) {
 		"organization": {"id": "org_1", "attributes": {"country": "FR", "seats": 40}}
 	}`, string(rec.last(t).Body))
 	assert.Contains(t, string(rec.last(t).Body), `"ratio":0.1,`, "a float32 goes as the decimal it prints as")
+	assert.Contains(t, string(rec.last(t).Body), `"negative_zero":0,`, "-0 goes as 0")
 
 	_, err = client.Sessions.Create(context.Background(), reeflow.CreateSessionParams{
 		UserID: "user_1", UserAttributes: reeflow.Attributes{}, OrganizationAttributes: reeflow.Attributes{},
