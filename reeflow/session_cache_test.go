@@ -202,6 +202,10 @@ func TestSessionCacheKeys(t *testing.T) {
 		"as organization attributes": {UserID: "u1", OrganizationID: "o1", OrganizationAttributes: base.UserAttributes},
 		"IDs shifted between fields": {UserID: "u1o", OrganizationID: "1", UserAttributes: base.UserAttributes},
 		"name and value shifted":     {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"level": 1, "regio": "neu", "admin": true}},
+		// Without a length before each ID, this organization ID would encode exactly as the
+		// organization "x" followed by the attribute a=false.
+		"attribute-like ID":  {UserID: "u1", OrganizationID: "x\x01\x01a\x02"},
+		"attribute after ID": {UserID: "u1", OrganizationID: "x", UserAttributes: reeflow.Attributes{"a": false}},
 	}
 	tokens := map[string]string{baseToken: "base"}
 	for name, p := range different {
