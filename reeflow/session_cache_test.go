@@ -99,6 +99,17 @@ func get(t *testing.T, cache *reeflow.SessionCache, p reeflow.CreateSessionParam
 	return sess
 }
 
+type result struct {
+	sess *reeflow.Session
+	err  error
+}
+
+// getAsync calls cache.Get for a goroutine, which must not fail the test itself.
+func getAsync(cache *reeflow.SessionCache, p reeflow.CreateSessionParams) result {
+	sess, err := cache.Get(context.Background(), p)
+	return result{sess, err}
+}
+
 var alice = reeflow.CreateSessionParams{UserID: "alice", OrganizationID: "acme", UserAttributes: reeflow.Attributes{"region": "eu"}}
 
 func TestSessionCacheReusesATokenUntilTheRefreshMargin(t *testing.T) {
@@ -349,8 +360,8 @@ func TestSessionCacheWaiterLeavesEarly(t *testing.T) {
 	leader := make(chan error, 1)
 	go func() { _, err := cache.Get(leaderCtx, alice); leader <- err }()
 	<-waiting
-	other := make(chan *reeflow.Session, 1)
-	go func() { other <- get(t, cache, alice) }()
+	other := make(chan result, 1)
+	go func() { other <- getAsync(cache, alice) }()
 	<-waiting
 
 	cancelLeader()
@@ -364,8 +375,9 @@ func TestSessionCacheWaiterLeavesEarly(t *testing.T) {
 	}
 
 	g.open()
-	sess := <-other
-	assert.NotEmpty(t, sess.Token)
+	got := <-other
+	require.NoError(t, got.err, "the other caller got the token")
+	assert.NotEmpty(t, got.sess.Token)
 	arrived, cancelled := g.requests()
 	assert.Equal(t, 1, arrived)
 	assert.Equal(t, []bool{false}, cancelled, "the shared call was not cancelled with the leader")
@@ -389,11 +401,13 @@ func TestSessionCacheCallIsCancelledWhenEveryWaiterLeft(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, <-gone, context.Canceled)
 
-	next := make(chan *reeflow.Session, 1)
-	go func() { next <- get(t, cache, alice) }()
+	next := make(chan result, 1)
+	go func() { next <- getAsync(cache, alice) }()
 	<-waiting
 	g.open()
-	assert.NotEmpty(t, (<-next).Token)
+	got := <-next
+	require.NoError(t, got.err)
+	assert.NotEmpty(t, got.sess.Token)
 	arrived, cancelled := g.requests()
 	assert.Equal(t, 2, arrived, "the next caller did not join the abandoned call")
 	assert.Equal(t, []bool{true, false}, cancelled, "the abandoned call was cancelled")
