@@ -200,6 +200,11 @@ func TestSessionHandlerReeflowFailures(t *testing.T) {
 		nothing := func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error) { return nil, nil }
 		got := call(t, reeflow.SessionHandler(nothing, loggedInAs(nil)), http.MethodPost, "alice")
 		assert.Equal(t, http.StatusBadGateway, got.status)
+		noToken := func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error) {
+			return &reeflow.Session{ExpiresAt: time.Now().Add(time.Hour)}, nil
+		}
+		got = call(t, reeflow.SessionHandler(noToken, loggedInAs(nil)), http.MethodPost, "alice")
+		assert.Equal(t, http.StatusBadGateway, got.status, "a session without a token is no answer")
 	})
 }
 
