@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -77,6 +78,8 @@ func TestEmbedding(t *testing.T) {
 		assert.Contains(t, body, `<script src="`+defaultSDKURL+`" defer></script>`)
 		assert.Contains(t, body, `const tokenPath = "/reeflow/session";`)
 		assert.NotContains(t, body, "eyJ", "the token is fetched, never rendered into the page")
+		assert.Contains(t, body, `fetch(tokenPath, { method: "POST", credentials: "same-origin"`)
+		assert.Contains(t, body, `provider.setAttribute("auth-token", session.token);`)
 
 		resp, body = b.do("POST", tokenPath, nil, http.Header{"Sec-Fetch-Site": {"same-origin"}})
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
@@ -95,6 +98,9 @@ func TestEmbedding(t *testing.T) {
 		assert.Equal(t, map[string]any{"plan": "enterprise"}, claims.OrganizationAttributes)
 		assert.Equal(t, claims.ExpiresAt.Format("2006-01-02T15:04:05Z07:00"), session.ExpiresAt)
 
+		// Were the next page view to mint a token, the fake's clock, a minute ahead now, would
+		// date it differently.
+		app.Fake.SetClock(func() time.Time { return time.Now().Add(time.Minute) })
 		_, again := b.do("POST", tokenPath, nil, nil)
 		assert.Equal(t, body, again, "the next page view reuses the cached token")
 
