@@ -34,6 +34,20 @@ func BenchmarkSessionToken(b *testing.B) {
 		}
 		b.ReportMetric(float64(f.minted()), "POST/sessions")
 	})
+	b.Run("CacheHitNoAttributes", func(b *testing.B) {
+		f := newCacheFixture(b)
+		cache := f.cache()
+		p := reeflow.CreateSessionParams{UserID: embedParams.UserID, OrganizationID: embedParams.OrganizationID}
+		if _, err := cache.Get(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := cache.Get(ctx, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("CacheHitParallel", func(b *testing.B) {
 		f := newCacheFixture(b)
 		cache := f.cache()
