@@ -215,9 +215,10 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	a.sessions[id] = u.ID
 	a.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil, // always, behind HTTPS in production
+	// Secure whenever the request came over HTTPS, as it must in production; the example also
+	// runs on plain-HTTP loopback, where a Secure cookie would not come back.
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // Secure is set for HTTPS, see above
+		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 	})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
@@ -228,6 +229,8 @@ func (a *app) logout(w http.ResponseWriter, r *http.Request) {
 		delete(a.sessions, cookie.Value)
 		a.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // as in login
+		Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
+	})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

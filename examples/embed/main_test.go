@@ -64,9 +64,9 @@ func TestEmbedding(t *testing.T) {
 		b := &browser{t: t, http: &http.Client{Jar: jar}, base: app.URL}
 		defer b.http.CloseIdleConnections()
 
-		resp, body := b.do("POST", tokenPath, nil, nil)
+		resp, _ := b.do("POST", tokenPath, nil, nil)
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "no token before logging in")
-		resp, body = b.do("GET", "/", nil, nil)
+		resp, body := b.do("GET", "/", nil, nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		assert.Contains(t, body, `<form method="post" action="/login">`)
 		assert.NotContains(t, body, "<reeflow-provider")
@@ -109,7 +109,7 @@ func TestEmbedding(t *testing.T) {
 		resp, _ = b.do("GET", tokenPath, nil, nil)
 		assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 
-		resp, body = b.do("POST", "/login", url.Values{"user": {"bob"}}, nil)
+		resp, _ = b.do("POST", "/login", url.Values{"user": {"bob"}}, nil)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		_, body = b.do("POST", tokenPath, nil, nil)
 		require.NoError(t, json.Unmarshal([]byte(body), &session))
