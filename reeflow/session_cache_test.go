@@ -173,6 +173,22 @@ func TestSessionCacheLifetimeReachesReeflow(t *testing.T) {
 	assert.Equal(t, f.clock.Now().Add(90*time.Minute), claims.ExpiresAt)
 }
 
+// TestSessionCacheCallKeepsTheCallersContextValues: the shared call runs on its own context,
+// but with the first caller's values (a trace ID, say), which request editors and transports see.
+func TestSessionCacheCallKeepsTheCallersContextValues(t *testing.T) {
+	t.Parallel()
+	type traceKey struct{}
+	seen := make(chan any, 1)
+	f := newCacheFixture(t, reeflow.WithRequestEditor(func(ctx context.Context, _ *http.Request) error {
+		seen <- ctx.Value(traceKey{})
+		return nil
+	}))
+	ctx := context.WithValue(context.Background(), traceKey{}, "trace-42")
+	_, err := f.cache().Get(ctx, alice)
+	require.NoError(t, err)
+	assert.Equal(t, "trace-42", <-seen)
+}
+
 // TestSessionCacheKeys checks that tokens are shared exactly between equal subjects: the same
 // attributes in another map, or the same number in another Go type, share; anything that
 // changes the token does not. Every token handed out carries its own caller's claims.
