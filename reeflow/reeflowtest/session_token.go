@@ -33,9 +33,10 @@ type SessionClaims struct {
 	// as encoding/json decodes them: string, bool, and float64 for every number.
 	UserAttributes         map[string]any
 	OrganizationAttributes map[string]any
-	IssuedAt               time.Time
-	NotBefore              time.Time
-	ExpiresAt              time.Time
+	// The token's iat, nbf and exp, in UTC, to the second.
+	IssuedAt  time.Time
+	NotBefore time.Time
+	ExpiresAt time.Time
 }
 
 // ParseSessionToken verifies a session token and returns its claims. It refuses a token that
