@@ -257,6 +257,7 @@ func TestSessionCacheKeys(t *testing.T) {
 type gate struct {
 	base      http.RoundTripper
 	release   chan struct{}
+	arrivals  chan struct{} // a token per request that reached the gate
 	inFlight  sync.WaitGroup
 	mu        sync.Mutex
 	arrived   int
@@ -264,7 +265,7 @@ type gate struct {
 }
 
 func newGate(f *cacheFixture) (*gate, *reeflow.Client) {
-	g := &gate{base: f.srv.HTTPClient().Transport, release: make(chan struct{})}
+	g := &gate{base: f.srv.HTTPClient().Transport, release: make(chan struct{}), arrivals: make(chan struct{}, 1000)}
 	return g, f.srv.Client(reeflow.WithMaxRetries(0), reeflow.WithHTTPClient(&http.Client{Transport: g}))
 }
 
@@ -276,15 +277,19 @@ func (g *gate) RoundTrip(req *http.Request) (*http.Response, error) {
 	i := len(g.cancelled)
 	g.cancelled = append(g.cancelled, false)
 	g.mu.Unlock()
+	g.arrivals <- struct{}{}
 	select {
 	case <-g.release:
-		return g.base.RoundTrip(req)
 	case <-req.Context().Done():
+	}
+	// A request can arrive after the gate opened, already cancelled: the context decides.
+	if err := req.Context().Err(); err != nil {
 		g.mu.Lock()
 		g.cancelled[i] = true
 		g.mu.Unlock()
-		return nil, req.Context().Err()
+		return nil, err
 	}
+	return g.base.RoundTrip(req)
 }
 
 func (g *gate) open() { close(g.release) }
@@ -374,6 +379,7 @@ func TestSessionCacheWaiterLeavesEarly(t *testing.T) {
 	leader := make(chan error, 1)
 	go func() { _, err := cache.Get(leaderCtx, alice); leader <- err }()
 	<-waiting
+	<-g.arrivals // the shared call is under way
 	other := make(chan result, 1)
 	go func() { other <- getAsync(cache, alice) }()
 	<-waiting
@@ -412,6 +418,7 @@ func TestSessionCacheCallIsCancelledWhenEveryWaiterLeft(t *testing.T) {
 	gone := make(chan error, 1)
 	go func() { _, err := cache.Get(ctx, alice); gone <- err }()
 	<-waiting
+	<-g.arrivals // the call is under way
 	cancel()
 	require.ErrorIs(t, <-gone, context.Canceled)
 
