@@ -23,7 +23,8 @@ import (
 // sent, and an error names the attribute without quoting any value:
 //   - at most 64 attributes per subject; names of 1 to 64 characters, valid UTF-8, without
 //     control characters or leading or trailing white space, and no two names that differ only
-//     by case ("Region" and "region" would be two attributes a filter cannot tell apart);
+//     by case ("Region" and "region": whether Reeflow tells them apart is not documented, and
+//     either way one of them is a mistake);
 //   - strings of at most 1,024 characters, valid UTF-8 (JSON would silently replace bad bytes);
 //   - numbers finite (no NaN or ±Inf), and integers within ±(2^53−1), the range JSON numbers
 //     carry exactly (RFC 7493); send a larger ID as a string;
