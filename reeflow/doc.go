@@ -20,6 +20,17 @@
 // the API: [ConnectionsService] (/connections), [SessionsService] (/sessions) and
 // [APIKeysService] (/api-keys).
 //
+// # Embedding a dashboard
+//
+// The page that embeds a dashboard fetches a session token for its logged-in user from an
+// endpoint of your backend: [SessionHandler] is that endpoint. Give it a [SessionCache]'s Get,
+// which reuses each user's token across page views and makes one call for concurrent ones, and
+// a resolver that says who is logged in and which [Attributes] Reeflow's row-level security
+// should see:
+//
+//	cache := reeflow.NewSessionCache(client.Sessions)
+//	http.Handle("/reeflow/session", reeflow.SessionHandler(cache.Get, resolve))
+//
 // # Authentication
 //
 // [WithBasicAuth] sends "Authorization: Basic base64(key_id:secret)". [WithHMACAuth] signs every

@@ -20,7 +20,24 @@ type CreateSessionParams struct {
 	OrganizationID string    // optional, at most 64 characters
 	Expiration     time.Time // at most 24 hours from now
 	NotBefore      time.Time
+
+	// UserAttributes and OrganizationAttributes are the attribute values Reeflow's row filters
+	// read (see Attributes). OrganizationAttributes need an OrganizationID.
+	UserAttributes         Attributes
+	OrganizationAttributes Attributes
 }
+
+// ErrInvalidSessionParams matches (with errors.Is) the error for CreateSessionParams refused
+// before anything is sent: a missing user ID, an attribute of the wrong type, and the like.
+var ErrInvalidSessionParams = errors.New("reeflow: invalid session parameters")
+
+// paramsError is a refused CreateSessionParams: it prints as its cause alone and matches
+// ErrInvalidSessionParams.
+type paramsError struct{ err error }
+
+func (e paramsError) Error() string        { return e.err.Error() }
+func (e paramsError) Unwrap() error        { return e.err }
+func (e paramsError) Is(target error) bool { return target == ErrInvalidSessionParams }
 
 // Session is an embed session token for <reeflow-provider auth-token=…>. Its JSON is the wire
 // format, token included, so a Session can be sent to the page that embeds the dashboard as it
@@ -83,22 +100,18 @@ func (s *SessionsService) Create(ctx context.Context, p CreateSessionParams, opt
 
 func createSessionBody(p CreateSessionParams) (api.CreateSessionRequest, error) {
 	body := api.CreateSessionRequest{User: api.SessionSubject{Id: p.UserID}}
-	switch {
-	case p.UserID == "":
-		return body, errors.New("UserID is empty")
-	case !utf8.ValidString(p.UserID):
-		return body, errors.New("UserID is not valid UTF-8")
-	case !utf8.ValidString(p.OrganizationID):
-		return body, errors.New("OrganizationID is not valid UTF-8")
-	case utf8.RuneCountInString(p.UserID) > maxSubjectID:
-		return body, fmt.Errorf("UserID is longer than %d characters", maxSubjectID)
-	case utf8.RuneCountInString(p.OrganizationID) > maxSubjectID:
-		return body, fmt.Errorf("OrganizationID is longer than %d characters", maxSubjectID)
-	case !p.Expiration.IsZero() && !p.NotBefore.IsZero() && !p.NotBefore.Before(p.Expiration):
-		return body, errors.New("NotBefore is not before Expiration")
+	if err := checkSessionParams(p); err != nil {
+		return body, err
+	}
+	var err error
+	if body.User.Attributes, err = attributesBody("user", p.UserAttributes); err != nil {
+		return body, paramsError{err}
 	}
 	if p.OrganizationID != "" {
 		body.Organization = &api.SessionSubject{Id: p.OrganizationID}
+		if body.Organization.Attributes, err = attributesBody("organization", p.OrganizationAttributes); err != nil {
+			return body, paramsError{err}
+		}
 	}
 	if !p.Expiration.IsZero() {
 		body.Expiration = &p.Expiration
@@ -107,4 +120,30 @@ func createSessionBody(p CreateSessionParams) (api.CreateSessionRequest, error) 
 		body.NotBefore = &p.NotBefore
 	}
 	return body, nil
+}
+
+// checkSessionParams checks the subjects and times of p (attributes are checked as they are
+// encoded).
+func checkSessionParams(p CreateSessionParams) error {
+	var err error
+	switch {
+	case p.UserID == "":
+		err = errors.New("UserID is empty")
+	case !utf8.ValidString(p.UserID):
+		err = errors.New("UserID is not valid UTF-8")
+	case !utf8.ValidString(p.OrganizationID):
+		err = errors.New("OrganizationID is not valid UTF-8")
+	case utf8.RuneCountInString(p.UserID) > maxSubjectID:
+		err = fmt.Errorf("UserID is longer than %d characters", maxSubjectID)
+	case utf8.RuneCountInString(p.OrganizationID) > maxSubjectID:
+		err = fmt.Errorf("OrganizationID is longer than %d characters", maxSubjectID)
+	case p.OrganizationID == "" && len(p.OrganizationAttributes) > 0:
+		err = errors.New("OrganizationAttributes are set but OrganizationID is empty: organization attributes belong to an organization")
+	case !p.Expiration.IsZero() && !p.NotBefore.IsZero() && !p.NotBefore.Before(p.Expiration):
+		err = errors.New("NotBefore is not before Expiration")
+	}
+	if err != nil {
+		return paramsError{err}
+	}
+	return nil
 }

@@ -172,13 +172,6 @@ func (a *api) DeleteConnection(_ context.Context, req fakeapi.DeleteConnectionRe
 	return fakeapi.DeleteConnection204Response{}, nil
 }
 
-// sessionClaims are the claims of a session token minted by the fake.
-type sessionClaims struct {
-	UserID         string `json:"user_id"`
-	OrganizationID string `json:"organization_id,omitempty"`
-	jwt.RegisteredClaims
-}
-
 func (a *api) CreateSession(_ context.Context, req fakeapi.CreateSessionRequestObject) (fakeapi.CreateSessionResponseObject, error) {
 	now := a.st.now()
 	exp := now.Add(defaultSessionLifetime)
@@ -196,9 +189,10 @@ func (a *api) CreateSession(_ context.Context, req fakeapi.CreateSessionRequestO
 		nbf = *req.Body.NotBefore
 	}
 	claims := sessionClaims{
-		UserID: req.Body.User.Id,
+		UserID:         req.Body.User.Id,
+		UserAttributes: deref(req.Body.User.Attributes),
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer:    "reeflowtest",
+			Issuer:    tokenIssuer,
 			Subject:   req.Body.User.Id,
 			IssuedAt:  jwt.NewNumericDate(now),
 			NotBefore: jwt.NewNumericDate(nbf),
@@ -207,8 +201,9 @@ func (a *api) CreateSession(_ context.Context, req fakeapi.CreateSessionRequestO
 	}
 	if req.Body.Organization != nil {
 		claims.OrganizationID = req.Body.Organization.Id
+		claims.OrganizationAttributes = deref(req.Body.Organization.Attributes)
 	}
-	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(a.st.jwtSecret)
+	token, err := jwt.NewWithClaims(tokenSigningMethod, claims).SignedString(a.st.jwtSecret)
 	if err != nil {
 		return nil, err
 	}
@@ -287,9 +282,10 @@ func (c *connection) stored() reeflow.Connection {
 	return out
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
 	}
-	return *s
+	return *p
 }
