@@ -121,7 +121,7 @@ func Start(opts ...Option) (*Server, error) {
 	if s.handler, err = newHandler(st); err != nil {
 		return nil, err
 	}
-	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.ts = httptest.NewUnstartedServer(s.withOverrides(http.HandlerFunc(s.serveHTTP)))
 	if cfg.addr != "" {
 		l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", cfg.addr)
 		if err != nil {
