@@ -256,6 +256,9 @@ func TestReportsSpecDifferences(t *testing.T) {
 		props := session["properties"].(map[string]any)
 		delete(props, "expires_at")
 		props["expiresAt"] = map[string]any{"type": "string"}
+		// Inside the oneOf of Connection, so in every response that holds a connection.
+		pg := doc["components"].(map[string]any)["schemas"].(map[string]any)["PostgresConnection"].(map[string]any)
+		pg["properties"].(map[string]any)["status"] = map[string]any{"type": "string"}
 		resp.Body, _ = json.Marshal(doc)
 	}}))
 	saved := filepath.Join(t.TempDir(), "reeflow-openapi.json")
@@ -268,7 +271,11 @@ func TestReportsSpecDifferences(t *testing.T) {
 	for id, evidence := range map[string]string{
 		"openapi.operations": "only in openapi.yaml: GET /api-keys/{api_key_id}",
 		"openapi.statuses":   "GET /connections/{connection_id}: only openapi.yaml has 404, only Reeflow's has 422",
-		"openapi.fields":     "POST /sessions 201 response: only openapi.yaml has expires_at, only Reeflow's has expiresAt",
+		"openapi.fields": "GET /connections 200 response: only Reeflow's has [].status; " +
+			"GET /connections/{connection_id} 200 response: only Reeflow's has status; " +
+			"PATCH /connections/{connection_id} 200 response: only Reeflow's has status; " +
+			"POST /connections 201 response: only Reeflow's has status; " +
+			"POST /sessions 201 response: only openapi.yaml has expires_at, only Reeflow's has expiresAt",
 	} {
 		assert.Equal(t, Contradicted, o.rows[id].Result, id)
 		assert.Equal(t, evidence, o.rows[id].Evidence, id)
