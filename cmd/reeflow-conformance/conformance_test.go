@@ -93,6 +93,7 @@ var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_
 func assertNoSecret(t *testing.T, srv *reeflowtest.Server, out string) {
 	t.Helper()
 	assert.NotContains(t, out, srv.Key().Secret)
+	assert.NotContains(t, out, srv.Key().ID)
 	assert.NotRegexp(t, jwtLike, out, "no session token")
 	assert.NotContains(t, out, probeUserID+`"`, "no claim value")
 	assert.NotContains(t, out, `"probe"`, "no attribute value")
@@ -206,7 +207,7 @@ func TestReportsContradictions(t *testing.T) {
 		var body map[string]any
 		switch {
 		case json.Unmarshal(resp.Body, &body) == nil && body["message"] == "Invalid API key secret":
-			body["message"] = "Wrong secret " + secret
+			body["message"] = "Wrong secret " + secret + " for " + srv.Key().ID
 			resp.Body, _ = json.Marshal(body)
 		case json.Unmarshal(resp.Body, &body) == nil && body["message"] == "Missing credentials":
 			body["message"] = "Unauthorized"
@@ -218,7 +219,7 @@ func TestReportsContradictions(t *testing.T) {
 
 	o := probeFake(t, srv)
 	for id, evidence := range map[string]string{
-		"auth.basic.wrong-secret": `401 "Wrong secret [REDACTED]"`,
+		"auth.basic.wrong-secret": `401 "Wrong secret [REDACTED] for [key ID]"`,
 		"auth.none":               `401 "Unauthorized"`,
 		"connections.list":        `200, a JSON object with keys data, next_cursor (an envelope: 1 elements under "data")`,
 		"headers.request-id":      "absent; request-ID-like headers: X-Correlation-Id",

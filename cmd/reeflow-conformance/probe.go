@@ -238,14 +238,15 @@ func (p *probe) report() []Row {
 }
 
 // redact scrubs every secret the probe holds from s: a server that echoed one in a message
-// must not make the report unsafe to share.
+// must not make the report unsafe to share. The key ID is not a secret, but it names the
+// account, and the report has no need of it.
 func (p *probe) redact(s string) string {
 	for _, secret := range p.secrets {
 		if secret != "" {
 			s = strings.ReplaceAll(s, secret, "[REDACTED]")
 		}
 	}
-	return s
+	return strings.ReplaceAll(s, p.cfg.keyID, "[key ID]")
 }
 
 // keepSecret adds a value to what redact scrubs.
