@@ -352,6 +352,25 @@ func TestThrowawayConnectionIsDeletedWhenAStepFails(t *testing.T) {
 	}
 }
 
+// TestThrowawayConnectionIsFoundWithoutAnAnswer: a create that got no usable answer may have
+// created the connection all the same; the probe finds it by its name and deletes it.
+func TestThrowawayConnectionIsFoundWithoutAnAnswer(t *testing.T) {
+	t.Parallel()
+	srv := newFake(t)
+	require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Respond: func(r *http.Request, resp *fakeoverride.Response) {
+		if r.Method == http.MethodPost && r.URL.Path == "/connections" {
+			resp.Status, resp.Body = http.StatusGatewayTimeout, []byte(`<html>Gateway Timeout</html>`)
+			resp.Header.Set("Content-Type", "text/html")
+		}
+	}}))
+	o := probeFake(t, srv, "-write")
+	assert.Equal(t, Inconclusive, o.rows["connections.create"].Result)
+	assert.Equal(t, "504, text/html body of 28 bytes", o.rows["connections.create"].Evidence)
+	assert.Empty(t, srv.Connections(), "the connection the fake created was found and deleted")
+	assert.Contains(t, o.stderr, "deleted the throwaway connection conn_")
+	assert.Equal(t, exitOK, o.code)
+}
+
 // TestSaysSoWhenTheConnectionCannotBeDeleted: the program names what it left behind and fails.
 func TestSaysSoWhenTheConnectionCannotBeDeleted(t *testing.T) {
 	t.Parallel()

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -195,9 +196,17 @@ func (p *probe) checkConnectionLifecycle(ctx context.Context) {
 	if r.ok() && err == nil {
 		_ = json.Unmarshal(obj["id"], &id)
 	}
+	// Without an ID from a clear answer (a timeout while Reeflow tries the unroutable host, a
+	// 5xx, an unreadable body), the connection may exist all the same: look for it by name.
+	lookup := id == "" && !errors.Is(r.err, errBudget) && (r.err != nil || r.ok() || r.status >= 500)
 	defer func() {
+		cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+		defer cancel()
+		if lookup {
+			id = p.findConnection(cleanupCtx, name)
+		}
 		if id != "" {
-			p.deleteConnection(ctx, id, name)
+			p.deleteConnection(cleanupCtx, id, name)
 		}
 	}()
 	switch {
@@ -282,15 +291,32 @@ func (p *probe) connectionEvidence(r reply, obj map[string]json.RawMessage, stat
 // deleteConnection is the clean-up of checkConnectionLifecycle: it runs even when a step
 // failed, the run's deadline passed or the budget is spent, and says so if it cannot delete.
 func (p *probe) deleteConnection(ctx context.Context, id, name string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	path := "/connections/" + url.PathEscape(id)
-	r := p.sendUnbudgeted(ctx, http.MethodDelete, path, nil, p.withBasic)
-	if r.ok() || r.status == http.StatusNotFound {
+	r := p.sendUnbudgeted(ctx, http.MethodDelete, "/connections/"+url.PathEscape(id), nil, p.withBasic)
+	switch {
+	case r.ok():
 		fmt.Fprintf(p.stderr, "reeflow-conformance: deleted the throwaway connection %s\n", id)
-		return
+	case r.status == http.StatusNotFound:
+		fmt.Fprintf(p.stderr, "reeflow-conformance: the throwaway connection %s is gone\n", id)
+	default:
+		p.leftBehind = fmt.Sprintf("could not delete the throwaway connection %s (%q): %s; delete it in the Reeflow Console", id, name, r)
 	}
-	p.leftBehind = fmt.Sprintf("could not delete the throwaway connection %s (%q): %s; delete it in the Reeflow Console", id, name, r)
+}
+
+// findConnection returns the ID of the connection named name, or "" when there is none.
+func (p *probe) findConnection(ctx context.Context, name string) string {
+	r := p.sendUnbudgeted(ctx, http.MethodGet, "/connections", nil, p.withBasic)
+	elems, _, _, err := listShape(r.body)
+	if !r.ok() || err != nil {
+		p.leftBehind = fmt.Sprintf("could not check whether the throwaway connection %q was created (GET /connections: %s); look for it in the Reeflow Console", name, r)
+		return ""
+	}
+	for _, e := range elems {
+		var n, id string
+		if json.Unmarshal(e["name"], &n) == nil && n == name && json.Unmarshal(e["id"], &id) == nil {
+			return id
+		}
+	}
+	return ""
 }
 
 func randomHex(n int) string {

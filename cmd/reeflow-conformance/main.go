@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	write := flags.Bool("write", false, "also create, read, rename and delete one throwaway connection (always deleted)")
 	saveSpec := flags.String("save-spec", "", "save Reeflow's OpenAPI document (GET /openapi) to this `file`")
 	pace := flags.Duration("pace", 250*time.Millisecond, "pause between HMAC candidate requests")
-	timeout := flags.Duration("timeout", time.Minute, "bound on the whole run")
+	timeout := flags.Duration("timeout", 30*time.Second, "bound on the whole run (the clean-up of -write gets its own 20 s after it)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, "usage: reeflow-conformance [-json] [-write] [-save-spec file]\n\n"+
 			"Checks what reeflow-go documents and assumes about the Reeflow API against the real API.\n"+

@@ -70,7 +70,7 @@ func newProbe(cfg config, stderr io.Writer) (*probe, error) {
 		tr:   tr,
 		hc: &http.Client{
 			Transport: tr,
-			Timeout:   15 * time.Second,
+			Timeout:   10 * time.Second, // per request
 			// Credentials never follow a redirect; a redirect is itself evidence.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
