@@ -7,9 +7,10 @@
 //	go run ./cmd/reeflow-conformance -write     # also creates, renames and deletes one throwaway connection
 //	go run ./cmd/reeflow-conformance -json -save-spec reeflow-openapi.json
 //
-// It sends at most 40 requests, pacing the HMAC candidates, and prints no secret, token,
-// password or claim value, so its output is safe to paste into an issue. REEFLOW_BASE_URL
-// (default https://api.reeflow.com) follows the SDK's rules: https, or http on loopback.
+// It sends at most 40 requests (and up to 2 more to clean up after -write) within 30 seconds,
+// pacing the HMAC candidates, and prints no secret, token, password, key ID or claim value, so
+// its output is safe to paste into an issue. REEFLOW_BASE_URL (default https://api.reeflow.com)
+// follows the SDK's rules: https, or http on loopback.
 //
 // Exit status: 0 when no documented fact is contradicted; 1 when one is; 2 when the probe could
 // not run (flags, credentials, base URL); 3 when the throwaway connection of -write could not be
