@@ -178,6 +178,9 @@ func TestReportsTheCandidateTheServerAccepts(t *testing.T) {
 			assert.Equal(t, tc.canonical, o.rows["hmac.canonical"].Result, o.rows["hmac.canonical"].Evidence)
 			assert.Contains(t, o.rows["hmac.canonical"].Evidence, tc.evidence)
 			assert.Equal(t, tc.query, o.rows["hmac.query"].Result, o.rows["hmac.query"].Evidence)
+			if tc.query == Contradicted {
+				assert.Contains(t, o.rows["hmac.query"].Evidence, `Reeflow signs METHOD "\n" PATH "\n" TIMESTAMP "\n" hex(sha256(BODY))`)
+			}
 			assert.Equal(t, tc.body, o.rows["hmac.body"].Result, o.rows["hmac.body"].Evidence)
 			if tc.query != Skipped {
 				for _, id := range []string{"hmac.bad-signature", "hmac.old-timestamp", "hmac.old-timestamp.message", "hmac.missing-signature"} {

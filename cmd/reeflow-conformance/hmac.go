@@ -120,11 +120,11 @@ func (p *probe) checkHMACCoverage(ctx context.Context, accepted *hmacsig.Variant
 		p.record("hmac.query", factQuery, Assumed, Inconclusive, "GET "+path+": "+r.String())
 	default:
 		r2 := p.send(ctx, http.MethodGet, path, nil, p.signWith(&withoutQuery, 0))
-		result := Inconclusive
+		result, evidence := Inconclusive, fmt.Sprintf("GET %s signed with the query: %s; without: %s", path, r, r2)
 		if r2.ok() {
-			result = Contradicted
+			result, evidence = Contradicted, evidence+fmt.Sprintf("; Reeflow signs %s", withoutQuery)
 		}
-		p.record("hmac.query", factQuery, Assumed, result, fmt.Sprintf("GET %s signed with the query: %s; without: %s", path, r, r2))
+		p.record("hmac.query", factQuery, Assumed, result, evidence)
 	}
 
 	body, _ := json.Marshal(map[string]any{"user": map[string]string{"id": probeUserID}})
