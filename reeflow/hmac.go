@@ -69,7 +69,10 @@ func (s *hmacSigner) sign(_ context.Context, req *http.Request) error {
 		return err
 	}
 	unix := s.now().Unix()
-	canonical := hmacsig.AppendCanonical(sc.canonical[:0], req.Method, req.URL.EscapedPath(), req.URL.RawQuery, unix, sc.body.Bytes())
+	canonical := hmacsig.Default.Append(sc.canonical[:0], &hmacsig.Message{
+		Method: req.Method, EscapedPath: req.URL.EscapedPath(), RawQuery: req.URL.RawQuery,
+		ContentType: req.Header.Get("Content-Type"), Unix: unix, Body: sc.body.Bytes(),
+	})
 	// The timestamp and the signature share one allocation: "<unix><hex signature>".
 	out := strconv.AppendInt(canonical, unix, 10)
 	tsLen := len(out) - len(canonical)

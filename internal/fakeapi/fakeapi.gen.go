@@ -615,6 +615,9 @@ type ServerInterface interface {
 	// UpdateConnection Update a connection
 	// (PATCH /connections/{connection_id})
 	UpdateConnection(w http.ResponseWriter, r *http.Request, connectionId string)
+	// GetOpenAPIDocument Reeflow's own OpenAPI document
+	// (GET /openapi)
+	GetOpenAPIDocument(w http.ResponseWriter, r *http.Request)
 	// CreateSession Create an embed session token
 	// (POST /sessions)
 	CreateSession(w http.ResponseWriter, r *http.Request)
@@ -775,6 +778,20 @@ func (siw *ServerInterfaceWrapper) UpdateConnection(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// GetOpenAPIDocument operation middleware
+func (siw *ServerInterfaceWrapper) GetOpenAPIDocument(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetOpenAPIDocument(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // CreateSession operation middleware
 func (siw *ServerInterfaceWrapper) CreateSession(w http.ResponseWriter, r *http.Request) {
 
@@ -917,6 +934,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/sessions", wrapper.CreateSession)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api-keys", wrapper.ListAPIKeys)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/api-keys/{api_key_id}", wrapper.GetAPIKey)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/openapi", wrapper.GetOpenAPIDocument)
 
 	return m
 }
@@ -1571,6 +1589,72 @@ func (response UpdateConnectiondefaultJSONResponse) VisitUpdateConnectionRespons
 	return err
 }
 
+type GetOpenAPIDocumentRequestObject struct {
+}
+
+type GetOpenAPIDocumentResponseObject interface {
+	VisitGetOpenAPIDocumentResponse(w http.ResponseWriter) error
+}
+
+type GetOpenAPIDocument200JSONResponse map[string]interface{}
+
+func (response GetOpenAPIDocument200JSONResponse) VisitGetOpenAPIDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIDocument401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetOpenAPIDocument401JSONResponse) VisitGetOpenAPIDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIDocument403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response GetOpenAPIDocument403JSONResponse) VisitGetOpenAPIDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOpenAPIDocumentdefaultJSONResponse struct {
+	Body       ErrorResponse
+	StatusCode int
+}
+
+func (response GetOpenAPIDocumentdefaultJSONResponse) VisitGetOpenAPIDocumentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateSessionRequestObject struct {
 	Body *CreateSessionJSONRequestBody
 }
@@ -1675,6 +1759,9 @@ type StrictServerInterface interface {
 	// UpdateConnection Update a connection
 	// (PATCH /connections/{connection_id})
 	UpdateConnection(ctx context.Context, request UpdateConnectionRequestObject) (UpdateConnectionResponseObject, error)
+	// GetOpenAPIDocument Reeflow's own OpenAPI document
+	// (GET /openapi)
+	GetOpenAPIDocument(ctx context.Context, request GetOpenAPIDocumentRequestObject) (GetOpenAPIDocumentResponseObject, error)
 	// CreateSession Create an embed session token
 	// (POST /sessions)
 	CreateSession(ctx context.Context, request CreateSessionRequestObject) (CreateSessionResponseObject, error)
@@ -1909,6 +1996,30 @@ func (sh *strictHandler) UpdateConnection(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// GetOpenAPIDocument operation middleware
+func (sh *strictHandler) GetOpenAPIDocument(w http.ResponseWriter, r *http.Request) {
+	var request GetOpenAPIDocumentRequestObject
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOpenAPIDocument(ctx, request.(GetOpenAPIDocumentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOpenAPIDocument")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetOpenAPIDocumentResponseObject); ok {
+		if err := validResponse.VisitGetOpenAPIDocumentResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // CreateSession operation middleware
 func (sh *strictHandler) CreateSession(w http.ResponseWriter, r *http.Request) {
 	var request CreateSessionRequestObject
@@ -1945,62 +2056,65 @@ func (sh *strictHandler) CreateSession(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FvrbuM4ln6VA+0ClQCyk6pK1Q8Hi4Y7SW+luy7ZJDUzQCmIaOnY5pREqkkqjicwsE+zD7ZPsjgkZUm2",
-	"HDvVXZnZmf4XSyJ5Lt+5Mw9BIvNCChRGB4OHQKEupNBof/zI0kv8tURt6FcihUFh/2RFkfGEGS7FwV+1",
-	"FPRMJ1PMGf317wrHwSD4t4N66wP3Vh+cKSXVpT8kWCwWYZCiThQvaLNgEPyJZTy1O8OY8QxT2Itz1JpN",
-	"MAaugQlgSrH5fggMUpkzLgBpU5hxMwUGcSJTjEOQCqLgQ5kZXmQIicIUheEs05EolLzjKaZRAHupTMoc",
-	"hcF0vx+JYBEGlsTnY3go5iDNFJVjIwQuwEwRNMsRRjKdg56yAvtE2k9SjXiaong+8qJgeHEOX3FOwk+5",
-	"ZqOMBBfCr6U0zNGs22IkSj9K85MsRfp8hH4WX4WcCTg/HUAUnEghMLEwEtLAmGghqmt2Go9hj2ld5hXt",
-	"nwUrzVQq/jdMn1PQ5+KOwA+eQkfuykPQmCg07Xc/Ms0TIKJhLFXOzAqwjyMRBR+41lxMWpbQ2uXdh+FJ",
-	"exN66x0AGJ6jNiwvAO8LrjBtL9Z8IpgpFUZBJGpxkkUtQi8i61OGF+e/4Jz+KpQsUBnufE2ikBlMb5mV",
-	"s6MgGAQpM9ijs4MwMPMCg0GgjeJiQopCYdFIC/y7kZQZMmvGvPm8XpMxbW5L/fhJoswy2joYGFVix8mC",
-	"5dix/SIMFP5akniCwRciwX9a0xo2OV0h52Z5khz9FRNDJw2NUXxUGicllqac8MKyi5b0pMBP42DwZZ3h",
-	"5RNR5iNUzSdLYd2sO6XqVLhjWYmaIAFKznoZ3mFGICwVN/MQiDsw0n3Wh9Ml6GCv1KiALcmHgk1wf0BQ",
-	"HBrDkmn9rjrESKBFGu44A41ak/ka+RWFDq1PHF6cW8dOf59IoWWGUXBcLY+ChIlIjBAc9zoEx7S2izy7",
-	"mlYoOYMxzwwdppCltGPuIsjlT7efr84ub4fX15d7L4i/FxRrRAosErk3opp0F5KsG+zD0OF+YAkcc8xS",
-	"eh/XQoiBC81ThJgYjWnbSMRSTZjgf7NuJYY96/0d9z3LvRXdC+13tCJPZEl/SgMjtBxYW1vFTxjc9yay",
-	"5x/mrPjiJHPDxNy+VIjjTM56WpYqoW+85RLyahdKCFvBByS1g2UkQ1MqgWlIISJRPOeCMA5SQEynx8cg",
-	"8A4VJEwpjhoYFEzrmVSp1Sdx2Q/CoLHaxeCcFQUBmfzFZJNvvZDaTBTqBsVhYLiYj7hKNy269u8bixZh",
-	"5ZTmH62BO3EuwoZ9PebjO+ggc3tsSRcVNy3hn0gx5pN1FVxPCQX0DuTYAq5WyQsNRPmxfUx/ATcaszEk",
-	"TBBmkikTEySBP5kxouUJTNnPLUPW69VsNRLLb1O62/CbVO+WfgcAbKRpm8Q2U1TLrmPb9Si6BMuT1LmM",
-	"ZzkX71FMzDQYvOwIe+7BQ4CizCnAFZNGzNoQBH38sx+FFYFdkc5xeeUcXwMebQ5t9sG6vdIpjlmZGZAC",
-	"YSpLBWMlcxByFgIzkEtt4NWRfaOXr1ZS13DH1ENIczvCsVS4e7rSdPPbVOTFcFUuxUMB46mrVlRht9gs",
-	"+g74fSPAVh3ANwNsacm/H8xsIv7BVZTbUiduMNedaaR/YEtRZ6TtBH8Nm5cu0r7QcGWYSJlKWwtOjaTC",
-	"jxsNZqoQoUalq//0AOIHXwiHoA0zpT6RKYYu91jEYSTih8Q+8Z8tYpe33NUltS/XZlOpETrragomPn1y",
-	"GcWq/lPsFAhWVfPam7yW9dYCqdIL1QxLFhu7cmFwQlnsivarM7oUvuLtNmbRY5ZpXOU3ZYaNmN4Fu1Pp",
-	"/NWWz6q8pyOpShIsfNY0U9xg6JOmKrta81XtzcPArvoksrkrXOg0qRxR7J7nZFNv37x5/SYkIt3vmsSl",
-	"bMNA66y7qKqc0KM8rujGysVTEtYCDTe7o+8Z6b6lztxQSm4oAncMk2FQFukTSXmkvmw7vpUqs3FSl7x9",
-	"2NgQbFE/SVg2l++qGH7+87UtI+OoPDx8nVSlh2/GKdt6cPXOf/zvf/+P/Qjj/lYhuPPCJq2P8FiFxjVW",
-	"WavOfgxTjYp8iY2c3Vf28PYofJJ58LST3pUQus1rtYX907JQ1MAUgq/q+mvufEeftUmn2xzWLj6qy1ts",
-	"Ecjvnp38PZzCI6nNP5Br+Gxfd5dtLSyQRuu2hwaNwljsuVqzA3u7KWutEN41mVyscUOBzTeurmh3R8aI",
-	"aZ4MS9pklad46PvANnka+D4rRa+3R3tfcX7L04Hrx+7Ha7HZMmDDJ62qFTY1prDpQs4S3wldL+yrbu/5",
-	"qZ0H2NbsssUKuUxx7TxOa6fIUlSV6gfBX3rDi/MeHVOnrAWn356Cq2rTdTreyxmqXsI0whTvLQ29q3fD",
-	"V2/eLhsOTEjBE5b5jBH2KH/Fe5YY20O2eeWys/4oiTUdGwi9rvrP64R+Fvze9qdJVBoTKVLtWh8aFbkj",
-	"Zv2UBjaSpYExv0PIubBNSTmGlI/HqFAkT5JpTc8awQQ0LsayW7UFU6YSoC8K4N319YXVuZkyA1VknNh2",
-	"qA5BEU/aqDIhZ2sr17qcKMpRxpNIVKRbrPaXW9vXeora1hZyJuBTgYLOqhZQbUyg1IODA1bwvj++n8j8",
-	"QBYoWMGPIzGbIpUnpPOq5RjSb4VFxhKksoVrGPMMbc1B3F2d/kIIUDhBgYq8TD8SkTi7QzUH8gSuJqla",
-	"gvFqOzIeRKIHca2TeNDgu8Uv6KmcaXsqirSQXJjQMqz8+IJoot8jnLI7LkvVt3t7dMYD0DJHUgs3RLOQ",
-	"plGBOTA1VAmazamK4snU6ZN7/q9Of3nhMW8/tAyTF0Fh/Nxo4LTtfMle3HIj8T5I1W3t8dKU4xDiFQza",
-	"4m/FkOL9PhDe7G5rltoiOLT81qLdW9XEYGnGg0jEH86u3306hSiIIhEFgDphBaa9gpkpfImCH6IAFJv1",
-	"fi1RzW+Wn9UDpOrJFO/39JS9evN2byTT+f4+sUF8Y+pa8dlmD/QV55jCaF6NBRqzMVe2ZjxBX4h7ux0W",
-	"LJli71X/kMKeyrwvJtjPZrM+s6/7Uk0O/Fp98P785Ozj1ZldQ/GEmwzrWt6eu9cyzv0gDO5QuWw6OOy/",
-	"dAu9GQWD4HX/sP+aQiEzUxt+yOR6X3Fuf0ywI7J67nRlV1xB3BwbxX4uQMG2iVkhvW9YmoRNv+2kg1Nx",
-	"35pWWO3RCa8OD6tR+s9Xnz7WXQGioUrwWEvWS1s+TylucG3clE8HYftCwavDwycNVJf9l0fzcTdRXGvK",
-	"rI9Yneep0OJ9cLMrZ8e/R47IriOXzBw0rkbYJS+3L2mNle2i19sX1RN/y43tb25f5a4w2ISnzHOm5l4t",
-	"Fe96y/BnEda4PHhgBb91bmqxEaQfWw5zZRJG2AprYNEjUsCewxK5ZZ9FhXB0eGRRygSUy4F+F8r+Ez3I",
-	"fivGdoHWOpQaSdo/OGiODo+2r1he1/itKLtEozjeURJQyWfroLFgiuVoUGnbhl0XdJUJa8OUoehlYWRD",
-	"Z7xM0whkdZJWYzZoFkZunF8r//EK4obsoJ6qbXbR1428w96Tabhhl4U4mblWrk8wGkayyedGonF6aD+h",
-	"DLZgEy4snl2Dt3rOxLxjrLrBRZ80+HoON90es+3mqhtD5n9Fb520VLTFiKTeAMwqBbZ3yVrghD3fH736",
-	"r/dUtuVFhvstWL6sPbbvGjSICiNB4D4/XTVM+uTWDx8oC1mFpJt0uKy6asa4MbW9yQFx1RvxFyToFD/q",
-	"9t2FeCq1sW8htlvGXTBfnTl7V4Da/CjT+e8WJTaNthftpozvyK9Y2svfj4yGgXUHrHUV/jObkFMLsAa7",
-	"O6Q9DZs7eKh/VMlPihkafEL+c3r2/uz6DJjQM1QaXh0eOSMR0hrk8e4Zz6k9egXNLSwddY3EaVH6R47S",
-	"AIaTyVOAEXaH/fO8yHhdhjYcaxQonwhFARSo7L0ximKi6dS3psnN+O9y47jrYmu8c8r8GHoOn9MT/X/x",
-	"QH+v7Pkp2NyaP7cuhlEi7SM0jGWWyZlDsGIilTkkU6ZYQpttyKxbPvG3JNe2CZJMn2ZWblyxo1FdDK9P",
-	"3lljikT8QPT/EPpE4odFfOykTFlFo4mJoI1UdqaFIeB9goVxbVkmQObcEB1xldLEIFUkfAoCXxGL1h6u",
-	"rD1ul75+4tKg+QlBYHUe851Smk1jn51Smud0JOvC/MOhNByK0+NTcyB/+diqc7e6wl3P/vnP16FvlbuL",
-	"eBkfox3MyHF9Ka8aD7w66tnf/moKMIX1FANTVz5o6VrVCOcf/zR8f356e/aXi/PL4fX5p4/+/37o/I6i",
-	"hUze2mUI9dWAxSN1QnUL4nsWCSu3G5+5Qqg43GBLrRv3/wqVgQDMR9ZNNxjfZh+NKbINt4358ZebRfhQ",
-	"D3a/3KzNWKtHjWnmlxsKhW5S6QJ4ezaxMpLrJq82m2Bxs/i/AAAA//8=",
+	"7Ft7b9u4lv8qB9oFmgCKk7Zp/3CxGHiazDYzfWSb9N67qIKIlo5t3kikhqTi+AYG9tPsB9tPsjgk9bLl",
+	"2OlMc5//xZJInsfvvJn7IJF5IQUKo4PhfaBQF1JotD9+ZOln/LVEbehXIoVBYf9kRZHxhBkuxeGftRT0",
+	"TCczzBn99e8KJ8Ew+LfDZutD91Yfniol1Wd/SLBcLsMgRZ0oXtBmwTD4A8t4aneGCeMZprAX56g1m2IM",
+	"XAMTwJRii/0QGKQyZ1wA0qYw52YGDOJEphiHIBVEwYcyM7zIEBKFKQrDWaYjUSh5y1NMowD2UpmUOQqD",
+	"6f4gEsEyDCyJT8fwSCxAmhkqx0YIXICZIWiWI4xlugA9YwUOiLSfpBrzNEXxdORFwej8DG5wQcJPuWbj",
+	"jAQXwq+lNMzRrLtiJEo/SvOTLEX6dIR+ETdCzgWcnQwhCt5KITCxMBLSwIRoIaobdlqPYY9pXeYV7V8E",
+	"K81MKv4XTJ9S0GfilsAPnkJH7spD0JgoNN13PzLNEyCiYSJVzswKsN9EIgo+cK25mHYsobPLuw+jt91N",
+	"6K13AGB4jtqwvAC8K7jCtLtY86lgplQYBZFoxEkWtQy9iKxPGZ2f/YIL+qtQskBluPM1iUJmML1mVs6O",
+	"gmAYpMzgAZ0dhIFZFBgMA20UF1NSFAqLRlrg342lzJBZM+bt582ajGlzXeqHTxJlltHWwdCoEntOFizH",
+	"nu2XYaDw15LEEwy/Egn+04bWsM3pCjlX9Uly/GdMDJ00MkbxcWmclFiacsILy8470pMCP02C4dd1husn",
+	"oszHqNpPamFdrTul6lS4ZVmJmiABSs4PMrzFjEBYKm4WIRB3YKT7bAAnNehgr9SogNXkQ8GmuD8kKI6M",
+	"YcmseVcdYiTQIg23nIFGrcl8jbxBoUPrE0fnZ9ax099vpdAywyh4Uy2PgoSJSIwRHPc6BMe0tos8u5pW",
+	"KDmHCc8MHaaQpbRj7iLI55+uv1ycfr4eXV5+3ntG/D2jWCNSYJHIvRE1pLuQZN3gAEYO90NL4IRjltL7",
+	"uBFCDFxoniLExGhM20YilmrKBP+LdSsx7Fnv77g/sNxb0T3Tfkcr8kSW9Kc0MEbLgbW1VfyEwd3BVB74",
+	"hzkrvjrJXDGxsC8V4iST8wMtS5XQN95yCXmNCyWEreADksbBMpKhKZXANKQQkSiec0EYBykgptPjNyDw",
+	"FhUkTCmOGhgUTOu5VKnVJ3E5CMKgtdrF4JwVBQGZ/MV0k289l9pMFeoWxWFguFiMuUo3Lbr071uLlmHl",
+	"lBYfrYE7cS7Dln095ON76CBze2hJHxVXHeG/lWLCp+squJwRCugdyIkFXKOSZxqI8jf2Mf0F3GjMJpAw",
+	"QZhJZkxMkQT+aMaIlkcwZT+3DFmv17DVSiy/Teluw29SvVv6HQCwkaZtEttMUSO7nm3Xo2gNlkeps45n",
+	"ORfvUUzNLBg+7wl77sF9gKLMKcAV01bM2hAEffyzH4UVgX2RznF54RxfCx5dDm32wfq90glOWJkZkAJh",
+	"JksFEyVzEHIeAjOQS23gxbF9o+tXK6lruGPqIaS5HuNEKtw9XWm7+W0q8mK4KGvxUMB47KoVVdgtNou+",
+	"B37fCLBVB/DNAKst+feDmU3EP7iKclvqxA3mujeN9A9sKeqMtJvgr2Hzs4u0zzRcGCZSptLOghMjqfDj",
+	"RoOZKURoUOnqPz2E+N4XwiFow0yp38oUQ5d7LOMwEvF9Yp/4z5axy1tum5Lal2vzmdQIvXU1BROfPrmM",
+	"YlX/KfYKBKuqee1N3sh6a4FU6YVqhprF1q5cGJxSFrui/eqMPoWveLuNWfSEZRpX+U2ZYWOmd8HuTDp/",
+	"teWzKu/pSaqSBAufNc0VNxj6pKnKrtZ8VXfzMLCrPols4QoXOk0qRxS74znZ1OtXr16+ColI97shsZZt",
+	"GGid9RdVlRN6kMcV3Vi5eErCRqDhZnf0PSPdt9SZG0rJDUXgjmEyDMoifSQpD9SXXce3UmW2TuqTtw8b",
+	"G4It6kcJy+byfRXDz3+8tGVkHJVHRy+TqvTwzThlWw+u3vmP//uf/7UfYTzYKgR3Xtim9QEeq9C4xirr",
+	"1NkPYapVkdfYyNldZQ+vj8NHmQdPe+ldCaHbvFZX2D/VhaIGphB8VTdYc+c7+qxNOt3msHbxUX3eYotA",
+	"fvfs5K/hFB5Ibf6GXMMX+7q/bOtggTTatD00aBTGYs/Vmj3Y201Za4Xwrsnkco0bCmy+cXVBuzsyxkzz",
+	"ZFTSJqs8xSPfB7bJ09D3WSl6vT7eu8HFNU+Hrh+7H6/FZsuADZ+0qlHYzJjCpgs5S3wndL2wr7q9Zyd2",
+	"HmBbs3WLFXKZ4tp5nNbOkKWoKtUPgz8djM7PDuiYJmUtOP32FFxUm67T8V7OUR0kTCPM8M7ScHDxbvTi",
+	"1eu64cCEFDxhmc8YYY/yV7xjibE9ZJtX1p31B0ls6NhA6GXVf14n9Ivgd7Y/TaLSmEiRatf60KjIHTHr",
+	"pzSwsSwNTPgtQs6FbUrKCaR8MkGFInmUTBt61ggmoHExkf2qLZgylQB9UQDvLi/Prc7NjBmoIuPUtkN1",
+	"CIp40kaVCTlbW7k25URRjjOeRKIi3WJ1UG9tX+sZaltbyLmATwUKOqtaQLUxgVIPDw9ZwQf++EEi80NZ",
+	"oGAFfxOJ+QypPCGdVy3HkH4rLDKWIJUtXMOEZ2hrDuLu4uQXQoDCKQpU5GUGkYjE6S2qBZAncDVJ1RKM",
+	"V9uR8TASBxA3OomHLb47/IKeybm2p6JIC8mFCS3Dyo8viCb6PcYZu+WyVAO7t0dnPAQtcyS1cEM0C2la",
+	"FZgDU0uVoNmCqiiezJw+uef/4uSXZx7z9kPLMHkRFMbPjYZO286X7MUdNxLvg1T91h7XphyHEK9g0BZ/",
+	"K4YU7w+A8GZ3W7PUDsGh5bcR7d6qJoa1GQ8jEX84vXz36QSiIIpEFADqhBWYHhTMzOBrFPwQBaDY/ODX",
+	"EtXiqv6sGSBVT2Z4t6dn7MWr13tjmS7294kN4htT14rPNnugG1xgCuNFNRZozcZc2ZrxBH0h7u12VLBk",
+	"hgcvBkcU9lTmfTHBfj6fD5h9PZBqeujX6sP3Z29PP16c2jUUT7jJsKnl7bl7HePcD8LgFpXLpoOjwXO3",
+	"0JtRMAxeDo4GLykUMjOz4YdM7uAGF/bHFHsiq+dOV3bFFcTtsVHs5wIUbNuYFdL7htokbPptJx2civvO",
+	"tMJqj054cXRUjdJ/vvj0sekKEA1Vgsc6sq5t+SyluMG1cVM+HYTdCwUvjo4eNVCt+y8P5uNuorjWlFkf",
+	"sTrPU6HF++B2V86Of48dkX1H1swctq5G2CXPty/pjJXtopfbFzUTf8uN7W9uX+WuMNiEp8xzphZeLRXv",
+	"esvwZxk2uDy8ZwW/dm5quRGkHzsOc2USRtgKG2DRI1LAnsMSuWWfRYVwfHRsUcoElPVAvw9l/4keZL8V",
+	"Y7tAax1KrSTtbxw0x0fH21fU1zV+K8o+o1EcbykJqOSzddBYMMVyNKi0bcOuC7rKhLVhylD0sjCyoTOu",
+	"0zQCWZOkNZgN2oWRG+c3yn+4grgiO2imaptd9GUr77D3ZFpu2GUhTmaulesTjJaRbPK5kWidHtpPKIMt",
+	"2JQLi2fX4K2eM7HoGatucNFvW3w9hZvujtl2c9WtIfM/o7dOOiraYkRSbwBmlQLbu2QdcMKe749e/Nd7",
+	"KtvyIsP9DiyfNx7bdw1aRIWRIHCfnawaJn1y7YcPlIWsQtJNOlxWXTVj3Jja3uSAuOqN+AsSdIofdfvu",
+	"QjyT2ti3ENst4z6Yr86cvStAbX6U6eJ3ixKbRtvLblPGd+RXLO3570dGy8D6A9a6Cv+RTcipBViL3R3S",
+	"npbNHd43P6rkJ8UMDT4i/zk5fX96eQpM6DkqDS+Ojp2RCGkN8s3uGc+JPXoFzR0sHfeNxGlR+q8cpQUM",
+	"J5PHACPsD/tneZHxpgxtOdYoUD4RigIoUNl7YxTFRNupb02T2/Hf5cZx38XWeOeU+SH0HD2lJ/p78UB/",
+	"rez5Mdjcmj93LoZRIu0jNExklsm5Q7BiIpU5JDOmWEKbbcisOz7xtyTXtgmSzB5nVm5csaNRnY8u376z",
+	"xhSJ+J7o/yH0icQPy/iNkzJlFa0mJoI2UtmZFoaAdwkWxrVlmQCZc0N0xFVKE4NUkfApCNwgFp09XFn7",
+	"plv6+olLi+ZHBIHVecx3Smk2jX12Smme0pGsC/NfDqXlUJweH5sD1e3KDeVuc8t7uGHO8A0zhgGcGR2J",
+	"HFPOXDFgS9sZ2v+N4QYEYqrb/75gO54UBLVhpr51zW783MdRksjCt/q4joSbT2hbZbt6urNhxm8Q0M0n",
+	"3L/k1MMEIibJ08NKcuQ5pMqZSNwwREfClu5SwX+PPry33ysspDLOIzRTJn/3sJ6XbAjVXoSVrH9rvF6d",
+	"hfZa06raBn8vuX4zu+ibcPVDvokrDvX+yr2V7m7VtPunhJ//eBn6AZG7fprxCdpxpJw0V1GrodiL4wP7",
+	"21/IIgw3sztMHdC0dAMahLOPfxi9Pzu5Pv3T+dnn0eXZp4/+v93o/J5SnQKdjUYhNBdilg9Ux9Xdn+9Z",
+	"Gq/c6X3iurjicAPmO/9n8s9QDwvAfGyTkxbj26JC6+6ETTJbtya+Xi3D++Y6w9ertZsF1aPWDP/rFSWA",
+	"bj7v0tbuRG4lSGy34Kvl/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,9 +1,11 @@
-// Package hmacsig holds the one definition of the HMAC signature-mode canonical string,
-// shared by the SDK's signer and the fake server's verifier.
+// Package hmacsig holds the HMAC signature-mode canonical string, shared by the SDK's signer
+// and the fake server's verifier, and the signing key.
 //
 // The canonical string is this SDK's, not Reeflow's: Reeflow documents that the signature
-// covers the method, path, timestamp and body, but its exact form could not be read. When
-// Reeflow's definition is known, AppendCanonical is the only function to change.
+// covers the method, path, timestamp and body, but its exact form could not be read. The SDK's
+// definition is Default, one Variant among the Candidates that cmd/reeflow-conformance tries
+// against the real API. When Reeflow's definition is known, Default (and the golden vectors in
+// testdata/hmac_vectors.json) is the whole change.
 package hmacsig
 
 import (
@@ -11,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"strconv"
 	"sync"
 )
 
@@ -31,24 +32,6 @@ const (
 	MessageInvalidFormat      = "Invalid HMAC auth format"
 	MessageMissingCredentials = "Missing credentials"
 )
-
-// AppendCanonical appends the canonical string of a request to dst:
-//
-//	METHOD "\n" escaped-path ["?" raw-query] "\n" unix-seconds "\n" hex(sha256(body))
-func AppendCanonical(dst []byte, method, escapedPath, rawQuery string, unix int64, body []byte) []byte {
-	dst = append(dst, method...)
-	dst = append(dst, '\n')
-	dst = append(dst, escapedPath...)
-	if rawQuery != "" {
-		dst = append(dst, '?')
-		dst = append(dst, rawQuery...)
-	}
-	dst = append(dst, '\n')
-	dst = strconv.AppendInt(dst, unix, 10)
-	dst = append(dst, '\n')
-	sum := sha256.Sum256(body)
-	return hex.AppendEncode(dst, sum[:])
-}
 
 // Key signs canonical strings with one secret. It is safe for concurrent use and reuses its
 // HMAC state between calls, so signing does not allocate a new hash per request.

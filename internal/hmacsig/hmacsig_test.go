@@ -21,7 +21,9 @@ func TestGoldenVectors(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, f.Vectors)
 	for _, v := range f.Vectors {
-		canonical := hmacsig.AppendCanonical(nil, v.Method, v.Path, v.Query, v.Timestamp, v.Body())
+		canonical := hmacsig.Default.Append(nil, &hmacsig.Message{
+			Method: v.Method, EscapedPath: v.Path, RawQuery: v.Query, Unix: v.Timestamp, Body: v.Body(),
+		})
 		assert.Equal(t, v.Canonical, string(canonical), v.Name)
 		key := hmacsig.NewKey([]byte(v.Secret))
 		assert.Equal(t, v.Signature, string(key.AppendSignature(nil, canonical)), v.Name)

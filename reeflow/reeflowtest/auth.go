@@ -105,7 +105,10 @@ func (s *state) checkHMAC(r *http.Request, keyID string, body []byte) (int, stri
 	if skew := s.clock().Sub(time.Unix(ts, 0)); skew > hmacWindow || skew < -hmacWindow {
 		return http.StatusUnauthorized, msgTimestampExpired
 	}
-	canonical := hmacsig.AppendCanonical(nil, r.Method, r.URL.EscapedPath(), r.URL.RawQuery, ts, body)
+	canonical := s.canonical().Append(nil, &hmacsig.Message{
+		Method: r.Method, EscapedPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
+		ContentType: r.Header.Get("Content-Type"), Unix: ts, Body: body,
+	})
 	if !key.signer.Verify(canonical, signature) {
 		return http.StatusUnauthorized, msgInvalidSignature
 	}
