@@ -60,7 +60,11 @@ func TestHandleServesBehindTheFakesAuthentication(t *testing.T) {
 	wrongSecret, err := reeflow.BasicAuth(key.ID, "wrong")
 	require.NoError(t, err)
 
-	for name, edit := range map[string]reeflow.RequestEditorFn{"basic": basicAuth, "hmac": hmacAuth} {
+	for _, mode := range []struct { // in this order: the log's assertions below count on it
+		name string
+		edit reeflow.RequestEditorFn
+	}{{"basic", basicAuth}, {"hmac", hmacAuth}} {
+		name, edit := mode.name, mode.edit
 		status, body := send(t, srv, edit, "POST", "/dashboards/dash_1/embed", `{"theme":"dark"}`)
 		assert.Equal(t, 200, status, name)
 		assert.JSONEq(t, `{"id":"dash_1","received":"{\"theme\":\"dark\"}"}`, body, name)
