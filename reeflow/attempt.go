@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/reeflow/reeflow-go/internal/hmacsig"
@@ -71,7 +72,16 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 		return res
 	}
 	defer resp.Body.Close()
+	// A body read is bounded by the attempt's context even where net/http does not tie the two
+	// (a 101 answer hands over the raw connection).
+	stop := context.AfterFunc(ctx, func() { _ = resp.Body.Close() })
+	defer stop()
 	res.status, res.requestID, res.header = resp.StatusCode, resp.Header.Get("X-Request-Id"), resp.Header
+	if resp.StatusCode < 200 {
+		// The SDK never asks for an upgrade, and net/http handles every other 1xx itself.
+		res.err = fmt.Errorf("unexpected %d response", resp.StatusCode)
+		return res
+	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		res.apiErr = newAPIError(resp.StatusCode, resp.Header, readErrorBody(resp.Body), a.c.now())
@@ -98,8 +108,12 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 		res.body = bytes.Clone(body)
 	}
 	if err := a.decode(body); err != nil {
-		// The server acted; another attempt would not give a better answer.
-		res.err = fmt.Errorf("decode %d response: %w", resp.StatusCode, err)
+		// The server acted; another attempt would not give a better answer. The decoder's
+		// message can quote what the server sent: bound it and escape its control characters.
+		res.err = fmt.Errorf("decode %d response: %s", resp.StatusCode, cleanText(err.Error(), maxMessageInError))
+		if a.policy == retryUnsent {
+			res.err = fmt.Errorf("%w (%s)", res.err, a.call.op.notRetried())
+		}
 	}
 	return res
 }
@@ -152,10 +166,14 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 		return nil, fmt.Errorf("%w: the request would carry both Authorization and X-API-Key", ErrMultipleCredentials)
 	}
 	if a.policy == retryUnsent {
-		// net/http re-sends a request whose body it can rewind when an HTTP/2 server resets the
-		// stream, without telling the caller: a create could reach the server thousands of times.
-		// Without GetBody the transport cannot, so a call that must not be repeated is sent once.
+		// net/http re-sends a request whose body it can rewind, or that has no body, when an
+		// HTTP/2 server resets the stream, without telling the caller: a create could reach the
+		// server thousands of times. With a body it cannot rewind, the transport cannot, so a
+		// call that must not be repeated is sent once.
 		req.GetBody = nil
+		if req.Body == nil || req.Body == http.NoBody {
+			req.Body, req.ContentLength = io.NopCloser(strings.NewReader("")), 0
+		}
 	}
 	return req, nil
 }

@@ -3,6 +3,7 @@ package reeflow
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -41,6 +42,19 @@ func (c Credentials) LogValue() slog.Value {
 		id = "[INVALID]"
 	}
 	return slog.GroupValue(slog.String("key_id", id), slog.String("secret", redacted))
+}
+
+// MarshalJSON encodes the key ID (when well formed) and "[REDACTED]" for the secret, as Format
+// prints them: Credentials are never a payload.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	id := c.KeyID
+	if checkKeyID(id) != nil {
+		id = "[INVALID]"
+	}
+	return json.Marshal(struct {
+		KeyID  string
+		Secret Secret
+	}{id, c.Secret})
 }
 
 // Equal reports whether c and other are the same key, comparing secrets in constant time.

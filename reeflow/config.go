@@ -55,15 +55,21 @@ func (c PostgresConfig) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, redactedPostgresConfig(c), "reeflow.redactedPostgresConfig", "reeflow.PostgresConfig")
 }
 
-// UnmarshalJSON decodes a config in Reeflow's wire format. A config without TLS ("ssl" false
-// or absent) gets InsecureNoSSL, since that is how the connection stands.
+// UnmarshalJSON decodes a config in Reeflow's wire format. An explicit "ssl": false sets
+// InsecureNoSSL, since that is how the connection stands; a config without "ssl" (a file of your
+// own, say) is left to choose, and is refused until it does.
 func (c *PostgresConfig) UnmarshalJSON(b []byte) error {
-	var w redactedPostgresConfig
+	var w struct {
+		redactedPostgresConfig
+		SSL *bool `json:"ssl"`
+	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*c = PostgresConfig(w)
-	c.InsecureNoSSL = !c.SSL
+	*c = PostgresConfig(w.redactedPostgresConfig)
+	if w.SSL != nil {
+		c.SSL, c.InsecureNoSSL = *w.SSL, !*w.SSL
+	}
 	return nil
 }
 
@@ -156,11 +162,9 @@ func decodeConfig(t ConnectionType, raw json.RawMessage) (ConnectionConfig, erro
 	switch t {
 	case ConnectionTypePostgres:
 		var c PostgresConfig
-		// The method-less shadow type decodes in one scan; UnmarshalJSON would cost a second.
-		if err := json.Unmarshal(raw, (*redactedPostgresConfig)(&c)); err != nil {
+		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("pg config: %w", err)
 		}
-		c.InsecureNoSSL = !c.SSL
 		return c, nil
 	case ConnectionTypeTinybird:
 		var c TinybirdConfig

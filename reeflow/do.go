@@ -29,14 +29,15 @@ import (
 // 502, 503 and 504; any other method, POST included, only when the request provably never
 // reached the server or got 429, unless the call passes WithIdempotent.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...CallOption) error {
-	op := operation{name: method + " " + path, retry: retryUnsent, raw: true, sendsBody: body != nil}
-	if len(op.name) > 100 { // the name prefixes every error and log record of the call
-		op.name = truncate(op.name, 100)
-	}
+	// The name prefixes every error and log record of the call: never the query, which can
+	// carry data, and never a control character.
+	op := operation{name: "raw call", retry: retryUnsent, raw: true, sendsBody: body != nil}
 	target, err := c.c.rawTarget(method, path)
 	if err != nil {
 		return opError(op, err)
 	}
+	escapedPath, _, _ := strings.Cut(strings.TrimPrefix(target, c.c.baseURL), "?")
+	op.name = method + " " + cleanText(escapedPath, maxIDInError)
 	if idempotentMethod(method) {
 		op.retry = retryIdempotent
 	}
@@ -106,7 +107,14 @@ func (c *client) rawTarget(method, path string) (string, error) {
 			return "", errors.New("path has an empty segment")
 		case plain == "." || plain == "..":
 			return "", errors.New(`path has a "." or ".." segment`)
+		case strings.ContainsAny(plain, `/\%`):
+			// "..%2Fapi-keys" is one segment here, but a proxy that decodes and normalises
+			// paths would route it elsewhere (the same rule as for the services' IDs).
+			return "", errors.New(`path has a segment whose escapes decode to "/", "\" or "%"`)
 		}
+	}
+	if _, err := url.ParseQuery(u.RawQuery); err != nil || strings.ContainsAny(u.RawQuery, " \t") {
+		return "", errors.New("path has a malformed query: escape its values with url.QueryEscape")
 	}
 	target := c.baseURL + escaped
 	if u.RawQuery != "" {

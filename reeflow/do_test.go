@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -60,8 +61,15 @@ func TestDoSendsWhatItIsGiven(t *testing.T) {
 	assert.Equal(t, docHeader, got.Header.Get("Authorization"))
 	assert.Equal(t, []int{1, 2}, out.Rows)
 
-	require.NoError(t, client.Do(ctx, http.MethodGet, "embedded-users/"+"u%2F1", nil, nil))
-	assert.Equal(t, "/embedded-users/u%2F1", rec.last(t).RawPath, "an escaped segment stays one segment")
+	require.NoError(t, client.Do(ctx, http.MethodGet, "embedded-users/"+url.PathEscape("ü 1"), nil, nil))
+	assert.Equal(t, "/embedded-users/%C3%BC%201", rec.last(t).RawPath, "an escaped segment stays one segment")
+
+	// The query is data: it stays out of errors and logs.
+	bad, _ := newRecorder(t, reply(404, `{"message":"no"}`))
+	err := bad.Do(ctx, http.MethodGet, "sessions/verify?token=SECRET-TOKEN", nil, nil)
+	require.ErrorIs(t, err, reeflow.ErrNotFound)
+	assert.NotContains(t, err.Error(), "SECRET-TOKEN")
+	assert.Contains(t, err.Error(), "GET sessions/verify:")
 
 	empty, rec2 := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	out.Rows = []int{7}
@@ -76,18 +84,24 @@ func TestDoRefusesWhatWouldLeaveTheAPI(t *testing.T) {
 	client, rec := newRecorder(t, reply(200, `{}`))
 	ctx := context.Background()
 	for path, want := range map[string]string{
-		"":                           "empty path",
-		"/":                          "empty path",
-		"../api-keys":                `"." or ".."`,
-		"connections/../api-keys":    `"." or ".."`,
-		"connections/%2e%2e/x":       `"." or ".."`,
-		"./connections":              `"." or ".."`,
-		"//evil.example/connections": "relative to the base URL",
-		"https://evil.example/x":     "relative to the base URL",
-		"connections//x":             "empty segment",
-		"connections#frag":           "fragment",
-		`connections\..\x`:           `"\"`,
-		"connections/%zz":            "path",
+		"":                             "empty path",
+		"/":                            "empty path",
+		"../api-keys":                  `"." or ".."`,
+		"connections/../api-keys":      `"." or ".."`,
+		"connections/%2e%2e/x":         `"." or ".."`,
+		"./connections":                `"." or ".."`,
+		"//evil.example/connections":   "relative to the base URL",
+		"https://evil.example/x":       "relative to the base URL",
+		"connections//x":               "empty segment",
+		"connections#frag":             "fragment",
+		`connections\..\x`:             `"\"`,
+		"connections/%zz":              "path",
+		"embedded-users/..%2Fapi-keys": `decode to "/"`,
+		"embedded-users/..%5capi-keys": `decode to "/"`,
+		"embedded-users/%252e%252e":    `decode to "/"`,
+		"connections?a=b c":            "malformed query",
+		"connections?a=%zz":            "malformed query",
+		"x\nlevel=ERROR":               "path",
 	} {
 		err := client.Do(ctx, http.MethodGet, path, nil, nil)
 		require.Error(t, err, path)

@@ -105,6 +105,9 @@ const (
 // sent is bounded and stripped of control characters first (see cleanText), so that logging the
 // error cannot forge log lines or move a terminal's cursor.
 func (e *APIError) Error() string {
+	if e == nil {
+		return "reeflow: <nil APIError>"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
@@ -126,6 +129,9 @@ func (e *APIError) Error() string {
 
 // GoString shows the fields that identify the error, bounded, and leaves the raw body out.
 func (e *APIError) GoString() string {
+	if e == nil {
+		return "(*reeflow.APIError)(nil)"
+	}
 	return fmt.Sprintf("&reeflow.APIError{StatusCode:%d, Code:%q, Message:%q, Reason:%q, RequestID:%q, RetryAfter:%s, Body:[%d bytes]}",
 		e.StatusCode, truncate(e.Code, maxCodeInError), truncate(e.Message, maxMessageInError), truncate(e.Reason, maxCodeInError),
 		truncate(e.RequestID, maxIDInError), e.RetryAfter, len(e.Body))
@@ -135,6 +141,9 @@ func (e *APIError) GoString() string {
 // ErrRateLimited, ErrServer) by status, and each authentication error sentinel by its status
 // and message. It never panics, whatever the target.
 func (e *APIError) Is(target error) bool {
+	if e == nil {
+		return false
+	}
 	switch target {
 	case ErrBadRequest:
 		return e.StatusCode == http.StatusBadRequest
@@ -168,13 +177,22 @@ type AuthenticationError struct{ *APIError }
 type PermissionDeniedError struct{ *APIError }
 
 // Unwrap returns the underlying *APIError.
-func (e *BadRequestError) Unwrap() error { return e.APIError }
+func (e *BadRequestError) Unwrap() error { return unwrapAPIError(e.APIError) }
 
 // Unwrap returns the underlying *APIError.
-func (e *AuthenticationError) Unwrap() error { return e.APIError }
+func (e *AuthenticationError) Unwrap() error { return unwrapAPIError(e.APIError) }
 
 // Unwrap returns the underlying *APIError.
-func (e *PermissionDeniedError) Unwrap() error { return e.APIError }
+func (e *PermissionDeniedError) Unwrap() error { return unwrapAPIError(e.APIError) }
+
+// unwrapAPIError returns e, or nil for a nil *APIError: a typed nil in an interface would make
+// errors.Is call methods on it.
+func unwrapAPIError(e *APIError) error {
+	if e == nil {
+		return nil
+	}
+	return e
+}
 
 var errNilRequest = errors.New("reeflow: nil request or response")
 

@@ -125,6 +125,10 @@ func TestOversizedBodyIsRefusedCheaply(t *testing.T) {
 				}
 			}
 		},
+		"declared 64 MiB, two bytes sent": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(limit))
+			_, _ = w.Write([]byte("[]"))
+		},
 		"declared 100 MB": func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Length", strconv.Itoa(100<<20))
 			for range 100 {
@@ -140,7 +144,10 @@ func TestOversizedBodyIsRefusedCheaply(t *testing.T) {
 		runtime.ReadMemStats(&before)
 		_, err := client.Connections.List(context.Background())
 		runtime.ReadMemStats(&after)
-		require.ErrorContains(t, err, "exceeds 67108864 bytes", name)
+		require.Error(t, err, name)
+		if !strings.Contains(name, "two bytes") {
+			require.ErrorContains(t, err, "exceeds 67108864 bytes", name)
+		}
 		allocated := after.TotalAlloc - before.TotalAlloc
 		t.Logf("%s: %d MiB allocated", name, allocated>>20)
 		assert.Less(t, allocated, uint64(limit+16<<20), "%s: allocated %d MiB to refuse a body over 64 MiB", name, allocated>>20)

@@ -166,7 +166,8 @@ func TestNotRetried(t *testing.T) {
 
 func TestRetryAfter(t *testing.T) {
 	t.Parallel()
-	date := time.Now().Add(20 * time.Second).UTC().Format(http.TimeFormat)
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) // a fixed clock: parallel subtests wait their turn
+	date := now.Add(20 * time.Second).Format(http.TimeFormat)
 	cases := []struct {
 		name, header string
 		opts         []reeflow.Option
@@ -174,7 +175,7 @@ func TestRetryAfter(t *testing.T) {
 		delta        time.Duration
 	}{
 		{name: "seconds", header: "7", want: 7 * time.Second},
-		{name: "HTTP date", header: date, want: 20 * time.Second, delta: 2 * time.Second},
+		{name: "HTTP date", header: date, want: 20 * time.Second},
 		{name: "capped at 60 s by default", header: "3600", want: 60 * time.Second},
 		{name: "configurable cap", header: "30", opts: []reeflow.Option{reeflow.WithMaxRetryAfter(5 * time.Second)}, want: 5 * time.Second},
 		{name: "malformed falls back to backoff", header: "soon", want: 500 * time.Millisecond},
@@ -185,7 +186,7 @@ func TestRetryAfter(t *testing.T) {
 			t.Parallel()
 			var n atomic.Int32
 			w := &waits{}
-			opts := append(append(noWaits(w), reeflow.WithMaxRetries(1)), tc.opts...)
+			opts := append(append(noWaits(w), reeflow.WithMaxRetries(1), reeflow.WithNowForTest(func() time.Time { return now })), tc.opts...)
 			client, _ := newRecorder(t, func(rw http.ResponseWriter, r *http.Request) {
 				if n.Add(1) == 1 {
 					rw.Header().Set("Retry-After", tc.header)

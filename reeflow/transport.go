@@ -50,7 +50,12 @@ func guardRedirects(hc *http.Client) *http.Client {
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		from := via[0].URL
 		if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
-			return fmt.Errorf("%w: from %s to %s", ErrRedirectRefused, origin(from), origin(req.URL))
+			return fmt.Errorf("%w: from %s to %s", ErrRedirectRefused, cleanText(origin(from), maxIDInError), cleanText(origin(req.URL), maxIDInError))
+		}
+		if req.Method != via[0].Method {
+			// net/http turns a DELETE, PATCH or POST into a GET on a 301, 302 or 303: following
+			// it would report success for a call that never happened.
+			return fmt.Errorf("%w: the redirect would turn %s into %s", ErrRedirectRefused, via[0].Method, req.Method)
 		}
 		if next != nil {
 			return next(req, via)
