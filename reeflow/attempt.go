@@ -72,13 +72,10 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 		return res
 	}
 	defer resp.Body.Close()
-	// A body read is bounded by the attempt's context even where net/http does not tie the two
-	// (a 101 answer hands over the raw connection).
-	stop := context.AfterFunc(ctx, func() { _ = resp.Body.Close() })
-	defer stop()
 	res.status, res.requestID, res.header = resp.StatusCode, resp.Header.Get("X-Request-Id"), resp.Header
 	if resp.StatusCode < 200 {
-		// The SDK never asks for an upgrade, and net/http handles every other 1xx itself.
+		// The SDK never asks for an upgrade, and net/http handles every other 1xx itself. A 101
+		// hands over the raw connection, which no context or timeout bounds: never read it.
 		res.err = fmt.Errorf("unexpected %d response", resp.StatusCode)
 		return res
 	}

@@ -2,6 +2,7 @@ package reeflow
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 )
@@ -59,16 +60,41 @@ func (c PostgresConfig) Format(f fmt.State, verb rune) {
 // InsecureNoSSL, since that is how the connection stands; a config without "ssl" (a file of your
 // own, say) is left to choose, and is refused until it does.
 func (c *PostgresConfig) UnmarshalJSON(b []byte) error {
-	var w struct {
-		redactedPostgresConfig
-		SSL *bool `json:"ssl"`
-	}
+	var w postgresWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*c = PostgresConfig(w.redactedPostgresConfig)
-	if w.SSL != nil {
-		c.SSL, c.InsecureNoSSL = *w.SSL, !*w.SSL
+	*c = w.config()
+	return nil
+}
+
+// postgresWire decodes a PostgresConfig in one scan, telling an absent "ssl" from false.
+type postgresWire struct {
+	Host     string  `json:"host"`
+	Port     int     `json:"port"`
+	Database string  `json:"database"`
+	User     string  `json:"user"`
+	Password string  `json:"password"`
+	SSL      sslFlag `json:"ssl"`
+}
+
+func (w postgresWire) config() PostgresConfig {
+	return PostgresConfig{Host: w.Host, Port: w.Port, Database: w.Database, User: w.User, Password: w.Password,
+		SSL: w.SSL.value, InsecureNoSSL: w.SSL.set && !w.SSL.value}
+}
+
+// sslFlag is a JSON boolean that remembers whether it was present, without the allocation of a *bool.
+type sslFlag struct{ set, value bool }
+
+func (f *sslFlag) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true":
+		*f = sslFlag{set: true, value: true}
+	case "false":
+		*f = sslFlag{set: true}
+	case "null":
+	default:
+		return errors.New(`"ssl" is not a boolean`)
 	}
 	return nil
 }
@@ -161,11 +187,11 @@ func decodeConfig(t ConnectionType, raw json.RawMessage) (ConnectionConfig, erro
 	}
 	switch t {
 	case ConnectionTypePostgres:
-		var c PostgresConfig
-		if err := json.Unmarshal(raw, &c); err != nil {
+		var w postgresWire // not PostgresConfig: its UnmarshalJSON would scan the config twice
+		if err := json.Unmarshal(raw, &w); err != nil {
 			return nil, fmt.Errorf("pg config: %w", err)
 		}
-		return c, nil
+		return w.config(), nil
 	case ConnectionTypeTinybird:
 		var c TinybirdConfig
 		if err := json.Unmarshal(raw, &c); err != nil {
