@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -21,6 +22,13 @@ type APIKey struct {
 }
 
 type apiKeyWire APIKey
+
+// Format prints the key; its ID and name, which the server chose, are bounded and printed
+// without control characters.
+func (k APIKey) Format(f fmt.State, verb rune) {
+	k.ID, k.Name = cleanText(k.ID, maxIDInError), cleanText(k.Name, maxMessageInError)
+	formatRedacted(f, verb, apiKeyWire(k), "reeflow.apiKeyWire", "reeflow.APIKey")
+}
 
 // UnmarshalJSON decodes an API key and refuses one without an ID.
 func (k *APIKey) UnmarshalJSON(b []byte) error {

@@ -53,6 +53,8 @@ type redactedPostgresConfig PostgresConfig
 // Format prints the config with its password redacted, for every verb.
 func (c PostgresConfig) Format(f fmt.State, verb rune) {
 	c.Password = redactNonEmpty(c.Password)
+	// The other fields may come from a server: bounded, control characters escaped.
+	c.Host, c.Database, c.User = cleanText(c.Host, maxMessageInError), cleanText(c.Database, maxMessageInError), cleanText(c.User, maxMessageInError)
 	formatRedacted(f, verb, redactedPostgresConfig(c), "reeflow.redactedPostgresConfig", "reeflow.PostgresConfig")
 }
 
@@ -124,6 +126,7 @@ type redactedTinybirdConfig TinybirdConfig
 // Format prints the config with its token redacted, for every verb.
 func (c TinybirdConfig) Format(f fmt.State, verb rune) {
 	c.Token = redactNonEmpty(c.Token)
+	c.Host = cleanText(c.Host, maxMessageInError)
 	formatRedacted(f, verb, redactedTinybirdConfig(c), "reeflow.redactedTinybirdConfig", "reeflow.TinybirdConfig")
 }
 

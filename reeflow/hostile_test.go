@@ -84,6 +84,20 @@ func TestHostileErrorBodiesGiveOneShortLine(t *testing.T) {
 	assert.Equal(t, longCode, apiErr.Code, "the field itself keeps what the server sent")
 	assert.Less(t, len(fmt.Sprintf("%#v", apiErr)), 1200)
 
+	// Every text field a server chooses prints bounded and escaped too.
+	forged := "x\x1b[2J\nlevel=ERROR msg=forged"
+	for _, v := range []any{
+		reeflow.PostgresConfig{Host: forged, Database: forged, User: forged, SSL: true},
+		reeflow.TinybirdConfig{Host: forged},
+		reeflow.APIKey{ID: forged, Name: forged},
+	} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, "\x1b", "%T %s", v, verb)
+			assert.NotContains(t, out, "\n", "%T %s", v, verb)
+		}
+	}
+
 	// An unknown connection type chosen by the server prints bounded and escaped too.
 	client, _ = newRecorder(t, reply(200, `{"id":"conn_1\u001b[1A","name":"n\nforged","type":"`+strings.Repeat("t", 5000)+`\u001b[31m","config":{},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`))
 	conn, err := client.Connections.Get(context.Background(), "conn_1")
