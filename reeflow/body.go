@@ -58,10 +58,10 @@ func (a *attempt) readSuccess(resp *http.Response) (*bytes.Buffer, error) {
 // buffer's first megabyte.
 const bodyChunk = 1 << 20
 
-// readBounded reads r into buf. size is the declared length, or -1. Only a small declared
-// length is allocated up front: a server could declare 64 MiB and send two bytes.
+// readBounded reads r into buf. size is the declared length, or -1. A declared length is
+// allocated up front only up to maxPooledBuffer: a server could declare 64 MiB and send two bytes.
 func readBounded(buf *bytes.Buffer, r io.Reader, size, limit int64) error {
-	if size >= 0 && size <= bodyChunk {
+	if size >= 0 && size <= maxPooledBuffer {
 		buf.Grow(int(size) + 1)
 		if _, err := buf.ReadFrom(io.LimitReader(r, size+1)); err != nil {
 			return fmt.Errorf("read body: %w", err)
