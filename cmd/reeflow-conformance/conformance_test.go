@@ -212,6 +212,10 @@ func TestReportsContradictions(t *testing.T) {
 		case json.Unmarshal(resp.Body, &body) == nil && body["message"] == "Invalid API key secret":
 			body["message"] = "Wrong secret " + secret + " for " + srv.Key().ID
 			resp.Body, _ = json.Marshal(body)
+		case json.Unmarshal(resp.Body, &body) == nil && body["message"] == "Invalid API key":
+			// Past where a message used to be cut: a secret cut in two escaped redaction.
+			body["message"] = strings.Repeat("x", 180) + " " + secret
+			resp.Body, _ = json.Marshal(body)
 		case json.Unmarshal(resp.Body, &body) == nil && body["message"] == "Missing credentials":
 			body["message"] = "Unauthorized"
 			resp.Body, _ = json.Marshal(body)
@@ -223,6 +227,7 @@ func TestReportsContradictions(t *testing.T) {
 	o := probeFake(t, srv)
 	for id, evidence := range map[string]string{
 		"auth.basic.wrong-secret": `401 "Wrong secret [REDACTED] for [key ID]"`,
+		"auth.basic.unknown-key":  `401 "` + strings.Repeat("x", 180) + ` [REDACTED]"`,
 		"auth.none":               `401 "Unauthorized"`,
 		"connections.list":        `200, a JSON object with keys data, next_cursor (an envelope: 1 elements under "data")`,
 		"headers.request-id":      "absent; request-ID-like headers: X-Correlation-Id",

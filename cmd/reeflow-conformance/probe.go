@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -188,7 +189,8 @@ func (r reply) String() string {
 		return fmt.Sprintf("%d%s", r.status, r.bodyKind())
 	}
 	if e := r.apiError(); e != nil && (e.Message != "" || e.Code != "") {
-		s := fmt.Sprintf("%d %q", r.status, clip(e.Message, 200))
+		// Not clipped here: a secret cut in two would escape redaction (report clips after it).
+		s := fmt.Sprintf("%d %q", r.status, e.Message)
 		if e.Code != "" {
 			s += " code " + e.Code
 		}
@@ -231,7 +233,7 @@ func (p *probe) record(id, fact string, source Source, result Result, evidence s
 func (p *probe) report() []Row {
 	out := make([]Row, len(p.rows))
 	for i, r := range p.rows {
-		r.Fact, r.Evidence = p.redact(r.Fact), p.redact(r.Evidence)
+		r.Fact, r.Evidence = p.redact(r.Fact), clip(p.redact(r.Evidence), maxEvidence)
 		out[i] = r
 	}
 	return out
@@ -305,9 +307,16 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// maxEvidence bounds a row's evidence, cut only once every secret has been redacted from it.
+const maxEvidence = 400
+
+// clip cuts s to at most n bytes on a character boundary.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
