@@ -54,7 +54,8 @@ type Fault struct {
 	// Drop closes the connection after reading the request, without acting on it or answering
 	// (over HTTP/2 it resets the stream). The client gets a transport error after sending its
 	// request: it cannot tell whether the server acted on it, the case where only calls that are
-	// safe to repeat may be retried.
+	// safe to repeat may be retried. For the other case, a request that provably never reached
+	// the server, point the client at a closed server (srv.Close) or an unused port: the dial fails.
 	Drop bool
 }
 
