@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -93,6 +94,16 @@ func normalizeAttribute(v any) (attrValue, error) {
 	case float32:
 		return float32Value(x)
 	case json.Number:
+		if !strings.ContainsAny(string(x), ".eE") { // an integer: keep it exact or refuse it
+			n, err := x.Int64()
+			if err != nil {
+				if errors.Is(err, strconv.ErrRange) {
+					return attrValue{}, errUnsafeInteger
+				}
+				return attrValue{}, errors.New("is a json.Number that does not parse as a number")
+			}
+			return intValue(n)
+		}
 		f, err := x.Float64()
 		if err != nil {
 			return attrValue{}, errors.New("is a json.Number that does not parse as a number")

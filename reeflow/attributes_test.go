@@ -86,6 +86,8 @@ func TestBadSessionAttributesAreRefusedBeforeSending(t *testing.T) {
 		{"float32 -Inf", user(reeflow.Attributes{"score": float32(math.Inf(-1))}), `value is infinite`},
 		{"integer beyond 2^53", user(reeflow.Attributes{"id": int64(1 << 53)}), `user attribute "id": value is an integer outside ±(2^53−1)`},
 		{"uint64 max", user(reeflow.Attributes{"id": uint64(math.MaxUint64)}), `outside ±(2^53−1)`},
+		{"json.Number integer beyond 2^53", user(reeflow.Attributes{"id": json.Number("9007199254740993")}), `user attribute "id": value is an integer outside ±(2^53−1)`},
+		{"json.Number beyond int64", user(reeflow.Attributes{"id": json.Number("99999999999999999999999")}), `outside ±(2^53−1)`},
 		{"json.Number not a number", user(reeflow.Attributes{"n": json.Number(canaryValue)}), `value is a json.Number that does not parse`},
 		{"broken UTF-8 value", user(reeflow.Attributes{"region": canaryValue + "\xff"}), `user attribute "region": value is a string that is not valid UTF-8`},
 		{"value too long", user(reeflow.Attributes{"region": canaryValue + strings.Repeat("é", 1024)}), `value is a string longer than 1024 characters`},

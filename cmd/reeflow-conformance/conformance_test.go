@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -472,4 +474,28 @@ func TestPacesTheCandidates(t *testing.T) {
 			assert.Equal(t, tc.requests, p.sent)
 		})
 	}
+}
+
+// A secret or key ID with characters a quoted string escapes is still scrubbed: redaction runs
+// on the server's text as sent, before anything escapes it.
+func TestSecretsWithQuotesAreScrubbed(t *testing.T) {
+	t.Parallel()
+	const keyID, secret = `key_ab"cd`, `Sup3r"Secr3t\Value`
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(r.Header.Get("Authorization"), "Basic "))
+		id, sec, _ := strings.Cut(string(raw), ":")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_ = json.NewEncoder(w).Encode(map[string]any{"message": "bad " + sec + " for " + id + "\x1b[2J", "statusCode": 401, "error": "Unauthorized"})
+	}))
+	defer ts.Close()
+	env := map[string]string{reeflow.EnvBaseURL: ts.URL, reeflow.EnvAPIKeyID: keyID, reeflow.EnvAPIKeySecret: secret}
+	var out, errb bytes.Buffer
+	run(context.Background(), []string{"-json", "-pace", "0"}, func(k string) string { return env[k] }, &out, &errb)
+	all := out.String() + errb.String()
+	assert.NotContains(t, all, "Secr3t")
+	assert.NotContains(t, all, `ab"cd`)
+	assert.NotContains(t, all, `ab\"cd`)
+	assert.NotContains(t, all, "\x1b")
+	assert.Contains(t, all, "[REDACTED]")
 }

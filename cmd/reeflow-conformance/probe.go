@@ -9,8 +9,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -189,8 +191,9 @@ func (r reply) String() string {
 		return fmt.Sprintf("%d%s", r.status, r.bodyKind())
 	}
 	if e := r.apiError(); e != nil && (e.Message != "" || e.Code != "") {
-		// Not clipped here: a secret cut in two would escape redaction (report clips after it).
-		s := fmt.Sprintf("%d %q", r.status, e.Message)
+		// Neither clipped nor escaped here: a secret cut in two, or with its quotes escaped, would
+		// escape redaction. report redacts, then escapes and clips.
+		s := fmt.Sprintf(`%d "%s"`, r.status, e.Message)
 		if e.Code != "" {
 			s += " code " + e.Code
 		}
@@ -233,7 +236,7 @@ func (p *probe) record(id, fact string, source Source, result Result, evidence s
 func (p *probe) report() []Row {
 	out := make([]Row, len(p.rows))
 	for i, r := range p.rows {
-		r.Fact, r.Evidence = p.redact(r.Fact), clip(p.redact(r.Evidence), maxEvidence)
+		r.Fact, r.Evidence = p.redact(r.Fact), clip(printable(p.redact(r.Evidence)), maxEvidence)
 		out[i] = r
 	}
 	return out
@@ -305,6 +308,24 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// printable escapes what a server's text could hold that a terminal or a log would act on:
+// control characters and invalid UTF-8, written as Go escapes.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			b.WriteString(`\ufffd`)
+		case unicode.IsGraphic(r) || r == ' ':
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }
 
 // maxEvidence bounds a row's evidence, cut only once every secret has been redacted from it.

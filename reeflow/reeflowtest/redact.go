@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // redacted replaces every secret the requests log and the request log lines would otherwise keep.
@@ -18,7 +20,9 @@ const redacted = "[REDACTED]"
 var sensitiveNameParts = []string{"authorization", "cookie", "credential", "passwd", "password", "secret", "signature", "token"}
 
 func sensitiveName(name string) bool {
-	name = strings.ToLower(name)
+	// encoding/json matches field names case-insensitively with Unicode folding, so "paſſword"
+	// (long s) fills a Password field: fold the same way before matching.
+	name = strings.Map(foldToASCII, name)
 	for _, part := range sensitiveNameParts {
 		if strings.Contains(name, part) {
 			return true
@@ -110,4 +114,15 @@ func redactValue(v any) any {
 		}
 	}
 	return v
+}
+
+// foldToASCII maps a rune to the lower-case ASCII letter it folds to, if any (K for the Kelvin
+// sign, s for the long s), and otherwise to its lower case.
+func foldToASCII(r rune) rune {
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < utf8.RuneSelf {
+			return unicode.ToLower(f)
+		}
+	}
+	return unicode.ToLower(r)
 }

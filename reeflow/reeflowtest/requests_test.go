@@ -94,10 +94,10 @@ func TestRequestsRedactsSecretsAtAnyDepth(t *testing.T) {
 	header.Set("X-Custom-Token", "CANARY-HEADER")
 	header.Set("Cookie", "session=CANARY-COOKIE")
 	status, _, _ := raw(t, srv, "POST", "/echo",
-		`{"user":{"password":"CANARY-1","name":"ann"},"items":[{"client_secret":"CANARY-2"},{"Token":{"nested":"CANARY-3"}}],"token":"","big":12345678901234567890}`, header)
+		`{"user":{"password":"CANARY-1","name":"ann"},"items":[{"client_secret":"CANARY-2"},{"Token":{"nested":"CANARY-3"}}],"token":"","big":12345678901234567890,"paſſword":"CANARY-4"}`, header)
 	require.Equal(t, 204, status)
 	got := srv.Requests()[0]
-	assert.JSONEq(t, `{"user":{"password":"[REDACTED]","name":"ann"},"items":[{"client_secret":"[REDACTED]"},{"Token":"[REDACTED]"}],"token":"","big":12345678901234567890}`,
+	assert.JSONEq(t, `{"user":{"password":"[REDACTED]","name":"ann"},"items":[{"client_secret":"[REDACTED]"},{"Token":"[REDACTED]"}],"token":"","big":12345678901234567890,"paſſword":"[REDACTED]"}`,
 		string(got.Body), "an empty value is kept, so a test still sees that none was sent; numbers keep every digit")
 	assert.Equal(t, "[REDACTED]", got.Header.Get("X-Custom-Token"))
 	assert.Equal(t, "[REDACTED]", got.Header.Get("Cookie"))
