@@ -264,6 +264,18 @@ type gate struct {
 	cancelled []bool
 }
 
+// newGatedCache is a cache over a gated transport whose waiting channel receives once per caller
+// that starts waiting for a shared call.
+func newGatedCache(t *testing.T) (*cacheFixture, *gate, *reeflow.SessionCache, chan struct{}) {
+	t.Helper()
+	f := newCacheFixture(t)
+	g, client := newGate(f)
+	waiting := make(chan struct{}, 2)
+	cache := reeflow.NewSessionCache(client.Sessions, reeflow.WithCacheClock(f.clock.Now),
+		reeflow.WithWaitHookForTest(func() { waiting <- struct{}{} }))
+	return f, g, cache, waiting
+}
+
 func newGate(f *cacheFixture) (*gate, *reeflow.Client) {
 	g := &gate{base: f.srv.HTTPClient().Transport, release: make(chan struct{}), arrivals: make(chan struct{}, 1000)}
 	return g, f.srv.Client(reeflow.WithMaxRetries(0), reeflow.WithHTTPClient(&http.Client{Transport: g}))
@@ -369,11 +381,7 @@ func TestSessionCacheErrorsReachEveryWaiterAndAreNotCached(t *testing.T) {
 // on for the other caller, uncancelled.
 func TestSessionCacheWaiterLeavesEarly(t *testing.T) {
 	t.Parallel()
-	f := newCacheFixture(t)
-	g, client := newGate(f)
-	waiting := make(chan struct{}, 2)
-	cache := reeflow.NewSessionCache(client.Sessions, reeflow.WithCacheClock(f.clock.Now),
-		reeflow.WithWaitHookForTest(func() { waiting <- struct{}{} }))
+	f, g, cache, waiting := newGatedCache(t)
 
 	leaderCtx, cancelLeader := context.WithCancel(context.Background())
 	leader := make(chan error, 1)
@@ -408,11 +416,7 @@ func TestSessionCacheWaiterLeavesEarly(t *testing.T) {
 // call is cancelled, and the next caller starts a fresh one rather than joining it.
 func TestSessionCacheCallIsCancelledWhenEveryWaiterLeft(t *testing.T) {
 	t.Parallel()
-	f := newCacheFixture(t)
-	g, client := newGate(f)
-	waiting := make(chan struct{}, 2)
-	cache := reeflow.NewSessionCache(client.Sessions, reeflow.WithCacheClock(f.clock.Now),
-		reeflow.WithWaitHookForTest(func() { waiting <- struct{}{} }))
+	_, g, cache, waiting := newGatedCache(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	gone := make(chan error, 1)
