@@ -163,7 +163,7 @@ func (c *SessionCache) Get(ctx context.Context, p CreateSessionParams) (*Session
 		return nil, opError(opCreateSession, errors.New("nil context"))
 	}
 	if !p.Expiration.IsZero() || !p.NotBefore.IsZero() {
-		return nil, opError(opCreateSession, paramsError{errors.New("the session cache chooses Expiration and NotBefore (see WithSessionLifetime): leave them zero")})
+		return nil, opError(opCreateSession, errors.New("the session cache chooses Expiration and NotBefore (see WithSessionLifetime): leave them zero"))
 	}
 	key, err := sessionKeyOf(p)
 	if err != nil {

@@ -213,3 +213,6 @@ func (h *sessionHandler) log(r *http.Request, level slog.Level, status int, user
 	attrs = append(attrs, extra...)
 	h.logger.LogAttrs(r.Context(), level, "reeflow: session handler", attrs...)
 }
+
+// ErrInvalidSessionParams matches the error for CreateSessionParams refused before anything is sent.
+var ErrInvalidSessionParams = errors.New("reeflow: invalid session parameters")

@@ -38,13 +38,13 @@ func appendCanonicalAttributes(b []byte, subject string, attrs Attributes) ([]by
 	var small [8]attribute // enough for most sessions without allocating
 	sorted, err := sortedAttributes(subject, attrs, small[:])
 	if err != nil {
-		return nil, paramsError{err}
+		return nil, err
 	}
 	b = binary.AppendUvarint(b, uint64(len(sorted)))
 	for _, a := range sorted {
 		v, err := normalizeAttribute(a.value)
 		if err != nil {
-			return nil, paramsError{fmt.Errorf("%s attribute %s: value %w", subject, quoteName(a.name), err)}
+			return nil, fmt.Errorf("%s attribute %s: value %w", subject, quoteName(a.name), err)
 		}
 		b = appendLenString(b, a.name)
 		b = v.appendCanonical(b)

@@ -27,17 +27,14 @@ type CreateSessionParams struct {
 	OrganizationAttributes Attributes
 }
 
-// ErrInvalidSessionParams matches (with errors.Is) the error for CreateSessionParams refused
-// before anything is sent: a missing user ID, an attribute of the wrong type, and the like.
-var ErrInvalidSessionParams = errors.New("reeflow: invalid session parameters")
-
-// paramsError is a refused CreateSessionParams: it prints as its cause alone and matches
-// ErrInvalidSessionParams.
-type paramsError struct{ err error }
-
-func (e paramsError) Error() string        { return e.err.Error() }
-func (e paramsError) Unwrap() error        { return e.err }
-func (e paramsError) Is(target error) bool { return target == ErrInvalidSessionParams }
+// Validate reports, without sending anything, whether SessionsService.Create would refuse p: an
+// empty or overlong user ID, organization attributes without an organization, NotBefore not
+// before Expiration, or an attribute Reeflow cannot carry (see Attributes). The error names the
+// problem, never an attribute's value.
+func (p CreateSessionParams) Validate() error {
+	_, err := createSessionBody(p)
+	return err
+}
 
 // Session is an embed session token for <reeflow-provider auth-token=…>. Its JSON is the wire
 // format, token included, so a Session can be sent to the page that embeds the dashboard as it
@@ -105,12 +102,12 @@ func createSessionBody(p CreateSessionParams) (api.CreateSessionRequest, error) 
 	}
 	var err error
 	if body.User.Attributes, err = attributesBody("user", p.UserAttributes); err != nil {
-		return body, paramsError{err}
+		return body, err
 	}
 	if p.OrganizationID != "" {
 		body.Organization = &api.SessionSubject{Id: p.OrganizationID}
 		if body.Organization.Attributes, err = attributesBody("organization", p.OrganizationAttributes); err != nil {
-			return body, paramsError{err}
+			return body, err
 		}
 	}
 	if !p.Expiration.IsZero() {
@@ -142,8 +139,5 @@ func checkSessionParams(p CreateSessionParams) error {
 	case !p.Expiration.IsZero() && !p.NotBefore.IsZero() && !p.NotBefore.Before(p.Expiration):
 		err = errors.New("NotBefore is not before Expiration")
 	}
-	if err != nil {
-		return paramsError{err}
-	}
-	return nil
+	return err
 }
