@@ -26,27 +26,32 @@ func main() {
 }
 
 func run(w io.Writer) error {
-	if id, secret := os.Getenv(reeflow.EnvAPIKeyID), os.Getenv(reeflow.EnvAPIKeySecret); id != "" && secret != "" {
-		// NewClient reads the same variables; REEFLOW_AUTH_MODE=hmac would select this mode too.
-		client, err := reeflow.NewClient(reeflow.WithHMACAuth(id, secret))
+	// Without credentials in the environment, fake reaches an embedded fake server.
+	fake, srv, stop, err := exampleenv.FakeUnlessConfigured(w)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if srv == nil {
+		// On Reeflow, sign with the key from the environment (REEFLOW_AUTH_MODE=hmac and a bare
+		// NewClient() would do the same).
+		client, err := reeflow.NewClient(reeflow.WithHMACAuth(os.Getenv(reeflow.EnvAPIKeyID), os.Getenv(reeflow.EnvAPIKeySecret)))
 		if err != nil {
 			return err
 		}
 		defer client.CloseIdleConnections()
-		fmt.Fprintln(w, "Using the Reeflow API in HMAC mode with the key from REEFLOW_API_KEY_ID.")
 		return calls(w, client)
 	}
-	srv, err := exampleenv.Server(w)
+	key := srv.Key()
+	client, err := reeflow.NewClient(append(fake, reeflow.WithHMACAuth(key.ID, key.Secret))...)
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	key := srv.Key()
-	client := srv.Client(reeflow.WithHMACAuth(key.ID, key.Secret))
 	defer client.CloseIdleConnections()
 	if err := calls(w, client); err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "The fake server verified the %s signature of each request.\n", srv.Requests()[0].AuthMode)
 
 	// The client learns a server clock that is off by 10 minutes and corrects its timestamps.
 	srv.SetClock(func() time.Time { return time.Now().Add(10 * time.Minute) })
@@ -70,6 +75,5 @@ func calls(w io.Writer, client *reeflow.Client) error {
 		return err
 	}
 	fmt.Fprintf(w, "Signed POST /sessions: a token valid until %s.\n", sess.ExpiresAt.Format(time.RFC3339))
-	fmt.Fprintf(w, "Client: %v\n", client)
 	return nil
 }

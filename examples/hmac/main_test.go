@@ -17,7 +17,7 @@ func TestRunsAgainstTheEmbeddedFake(t *testing.T) {
 	exampletest.RunAgainstFake(t, run,
 		"Signed GET /connections: 0 connection(s).",
 		"Signed POST /sessions",
-		"Auth:hmac}",
+		"verified the hmac signature of each request",
 		"the client corrected its timestamps",
 	)
 }

@@ -25,11 +25,18 @@ func main() {
 }
 
 func run(w io.Writer) error {
-	client, done, err := exampleenv.Client(w, reeflow.WithUserAgent("reeflow-quickstart"))
+	// Without credentials in the environment, fake holds the options that reach an embedded
+	// fake server; with them, it is empty and NewClient reads the environment.
+	fake, _, stop, err := exampleenv.FakeUnlessConfigured(w)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer stop()
+	client, err := reeflow.NewClient(append(fake, reeflow.WithUserAgent("reeflow-quickstart"))...)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

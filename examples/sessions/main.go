@@ -24,11 +24,17 @@ func main() {
 }
 
 func run(w io.Writer) error {
-	client, done, err := exampleenv.Client(w)
+	// Without credentials in the environment, fake reaches an embedded fake server.
+	fake, _, stop, err := exampleenv.FakeUnlessConfigured(w)
 	if err != nil {
 		return err
 	}
-	defer done()
+	defer stop()
+	client, err := reeflow.NewClient(fake...)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 

@@ -1,5 +1,6 @@
-// Package exampleenv gives the example programs a client: the real Reeflow API when
-// REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET are set, otherwise an embedded fake server.
+// Package exampleenv lets the example programs run without an account: when
+// REEFLOW_API_KEY_ID is not set, it starts an embedded fake Reeflow server and returns the
+// options that point reeflow.NewClient at it.
 package exampleenv
 
 import (
@@ -11,40 +12,40 @@ import (
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
 
-// Client returns a client and a function that releases what it started. It tells w which
-// Reeflow it uses.
-func Client(w io.Writer, opts ...reeflow.Option) (*reeflow.Client, func(), error) {
-	c, _, done, err := ClientAndFake(w, opts...)
-	return c, done, err
-}
-
-// ClientAndFake is Client, and also returns the embedded fake server when it started one (nil
-// on the real API), for examples whose tests inspect what the fake saw.
-func ClientAndFake(w io.Writer, opts ...reeflow.Option) (*reeflow.Client, *reeflowtest.Server, func(), error) {
+// FakeUnlessConfigured returns nothing to add when REEFLOW_API_KEY_ID or REEFLOW_API_KEY_SECRET
+// is set: reeflow.NewClient then reads the credentials from the environment and calls Reeflow.
+// Otherwise it starts a fake server and returns the options that reach it (its URL, its TLS
+// certificate, its key), the server for examples that use its controls, and stop, which closes
+// it. It tells w which Reeflow the example uses. stop is never nil.
+func FakeUnlessConfigured(w io.Writer) (opts []reeflow.Option, fake *reeflowtest.Server, stop func(), err error) {
 	if os.Getenv(reeflow.EnvAPIKeyID) != "" || os.Getenv(reeflow.EnvAPIKeySecret) != "" {
-		c, err := reeflow.NewClient(opts...)
-		if err != nil {
-			return nil, nil, nil, err
-		}
 		fmt.Fprintln(w, "Using the Reeflow API with the credentials from REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET.")
-		return c, nil, c.CloseIdleConnections, nil
+		return nil, nil, func() {}, nil
 	}
 	srv, err := reeflowtest.Start()
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	fmt.Fprintln(w, "No REEFLOW_API_KEY_ID in the environment: using an embedded fake Reeflow server (reeflowtest).")
-	c := srv.Client(opts...)
-	return c, srv, func() { c.CloseIdleConnections(); srv.Close() }, nil
+	key := srv.Key()
+	opts = []reeflow.Option{
+		reeflow.WithBaseURL(srv.URL),
+		reeflow.WithHTTPClient(srv.HTTPClient()),
+		reeflow.WithBasicAuth(key.ID, key.Secret),
+	}
+	return opts, srv, srv.Close, nil
 }
 
-// Server starts an embedded fake server, for examples that need its controls (such as
-// disabling a key); it tells w so.
-func Server(w io.Writer) (*reeflowtest.Server, error) {
-	srv, err := reeflowtest.Start()
+// ClientAndFake is kept for examples/embed until it moves to package embedding.
+func ClientAndFake(w io.Writer, opts ...reeflow.Option) (*reeflow.Client, *reeflowtest.Server, func(), error) {
+	fakeOpts, srv, stop, err := FakeUnlessConfigured(w)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	fmt.Fprintln(w, "Using an embedded fake Reeflow server (reeflowtest).")
-	return srv, nil
+	c, err := reeflow.NewClient(append(fakeOpts, opts...)...)
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return c, srv, func() { c.CloseIdleConnections(); stop() }, nil
 }
