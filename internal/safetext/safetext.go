@@ -1,4 +1,6 @@
-package reeflow
+// Package safetext makes text that a server or a caller controls safe to put in an error, a log
+// record or a printed value: one line, no terminal escapes, no invalid UTF-8, bounded.
+package safetext
 
 import (
 	"strconv"
@@ -7,20 +9,19 @@ import (
 	"unicode/utf8"
 )
 
-// cleanText makes text a server or a caller controls safe to put in an error or a printed value:
-// one line, no terminal escapes, no invalid UTF-8, at most limit bytes (plus a marked cut).
-// Control and other non-printing characters are written as Go escapes (\n, \x1b, \u202e), so
-// what they were stays visible without acting.
-func cleanText(s string, limit int) string {
-	clean := true
-	for _, r := range s {
-		if r == utf8.RuneError || !printable(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return truncate(s, limit)
+// Bounds on server-controlled text quoted in errors and printed values: each stays one short line.
+const (
+	MaxMessage = 300
+	MaxCode    = 64
+	MaxID      = 100
+)
+
+// Clean returns s as one line, with no terminal escapes and no invalid UTF-8, at most limit
+// bytes (plus a marked cut). Control and other non-printing characters are written as Go escapes
+// (\n, \x1b, \u202e), so what they were stays visible without acting.
+func Clean(s string, limit int) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r == utf8.RuneError || !printable(r) }) < 0 {
+		return Truncate(s, limit)
 	}
 	var b strings.Builder
 	for i, r := range s {
@@ -45,12 +46,15 @@ func cleanText(s string, limit int) string {
 	return b.String()
 }
 
+// printable reports whether r may be written as it is: a space or a graphic character.
+// unicode.IsGraphic is false for every Bidi_Control rune (they are format characters), so
+// those are escaped too.
 func printable(r rune) bool {
-	return r == ' ' || unicode.IsGraphic(r) && !unicode.Is(unicode.Bidi_Control, r)
+	return r == ' ' || unicode.IsGraphic(r)
 }
 
-// truncate cuts s to at most n bytes on a rune boundary, marking the cut.
-func truncate(s string, n int) string {
+// Truncate cuts s to at most n bytes on a rune boundary, marking the cut.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
