@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/reeflow/reeflow-go/internal/api"
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
 // APIKey describes an API key of the organization; its secret is never returned. Watch
@@ -23,13 +23,6 @@ type APIKey struct {
 
 type apiKeyWire APIKey
 
-// Format prints the key; its ID and name, which the server chose, are bounded and printed
-// without control characters.
-func (k APIKey) Format(f fmt.State, verb rune) {
-	k.ID, k.Name = cleanText(k.ID, maxIDInError), cleanText(k.Name, maxMessageInError)
-	formatRedacted(f, verb, apiKeyWire(k), "reeflow.apiKeyWire", "reeflow.APIKey")
-}
-
 // UnmarshalJSON decodes an API key and refuses one without an ID.
 func (k *APIKey) UnmarshalJSON(b []byte) error {
 	var w apiKeyWire
@@ -43,20 +36,28 @@ func (k *APIKey) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// APIKeysService reads the organization's API keys (assumed endpoints, see the README).
+// APIKeysService reads the organization's API keys (assumed endpoints, see docs/assumptions.md).
 type APIKeysService struct{ c *client }
 
+// client returns the client the service sends through (see ConnectionsService.client).
+func (s *APIKeysService) client() *client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
+
 var (
-	opListAPIKeys = operation{name: "list API keys", retry: retryIdempotent}
-	opGetAPIKey   = operation{name: "get API key", retry: retryIdempotent}
+	opListAPIKeys = operation{name: "list API keys", policy: transport.RetryIdempotent}
+	opGetAPIKey   = operation{name: "get API key", policy: transport.RetryIdempotent}
 )
 
 // List returns every API key: GET /api-keys.
-func (s *APIKeysService) List(ctx context.Context, opts ...CallOption) ([]APIKey, error) {
+func (s *APIKeysService) List(ctx context.Context, opts ...Option) ([]APIKey, error) {
 	var out []APIKey
-	err := s.c.do(ctx, call{op: opListAPIKeys, build: func(base string) (*http.Request, error) {
+	err := s.client().do(ctx, opListAPIKeys, opts, func(base string) (*http.Request, error) {
 		return api.NewListAPIKeysRequest(base)
-	}, decode: decodeList(&out)}, opts)
+	}, decodeList(&out))
 	if err != nil {
 		return nil, err
 	}
@@ -64,14 +65,14 @@ func (s *APIKeysService) List(ctx context.Context, opts ...CallOption) ([]APIKey
 }
 
 // Get returns one API key: GET /api-keys/{id}.
-func (s *APIKeysService) Get(ctx context.Context, id string, opts ...CallOption) (*APIKey, error) {
+func (s *APIKeysService) Get(ctx context.Context, id string, opts ...Option) (*APIKey, error) {
 	if err := checkID(opGetAPIKey, "API key", id); err != nil {
 		return nil, err
 	}
 	out := new(APIKey)
-	err := s.c.do(ctx, call{op: opGetAPIKey, build: func(base string) (*http.Request, error) {
+	err := s.client().do(ctx, opGetAPIKey, opts, func(base string) (*http.Request, error) {
 		return api.NewGetAPIKeyRequest(base, id)
-	}, decode: out.UnmarshalJSON}, opts)
+	}, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}

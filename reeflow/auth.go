@@ -2,90 +2,29 @@ package reeflow
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
+	"os"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+	"time"
+
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
 // RequestEditorFn changes a request just before it is sent. It has the signature of
 // oapi-codegen's RequestEditorFn, so BasicAuth and HMACAuth also work with generated clients
-// and with any *http.Request built by hand.
+// and with any *http.Request built by hand. It is an Option too: given to NewClient or to a
+// call, it runs as WithRequestEditor(fn).
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
-
-// Credentials are an API key: its ID (which starts with "key_") and its secret. Printing,
-// logging or JSON-encoding Credentials never shows the secret (see Secret).
-type Credentials struct {
-	KeyID  string
-	Secret Secret
-}
-
-type credentialsFields Credentials
-
-// Format prints the key ID and "[REDACTED]" for the secret, for every verb. A key ID that is not
-// well formed prints as "[INVALID]": it may be a secret pasted in the wrong place.
-func (c Credentials) Format(f fmt.State, verb rune) {
-	if checkKeyID(c.KeyID) != nil {
-		c.KeyID = "[INVALID]"
-	}
-	formatRedacted(f, verb, credentialsFields(c), "reeflow.credentialsFields", "reeflow.Credentials")
-}
-
-// LogValue logs the key ID (when well formed) and "[REDACTED]" for the secret.
-func (c Credentials) LogValue() slog.Value {
-	id := c.KeyID
-	if checkKeyID(id) != nil {
-		id = "[INVALID]"
-	}
-	return slog.GroupValue(slog.String("key_id", id), slog.String("secret", redacted))
-}
-
-// MarshalJSON encodes the key ID (when well formed) and "[REDACTED]" for the secret, as Format
-// prints them: Credentials are never a payload.
-func (c Credentials) MarshalJSON() ([]byte, error) {
-	id := c.KeyID
-	if checkKeyID(id) != nil {
-		id = "[INVALID]"
-	}
-	return json.Marshal(struct {
-		KeyID  string
-		Secret Secret
-	}{id, c.Secret})
-}
-
-// Equal reports whether c and other are the same key, comparing secrets in constant time.
-func (c Credentials) Equal(other Credentials) bool {
-	return c.KeyID == other.KeyID && c.Secret.Equal(other.Secret)
-}
-
-// Validate reports, without sending anything, whether the credentials are well formed. The
-// error matches ErrInvalidCredentials and names the problem, never the secret (nor the key ID,
-// which may be a misplaced secret).
-func (c Credentials) Validate() error {
-	if err := checkKeyID(c.KeyID); err != nil {
-		return err
-	}
-	return checkSecret(c.Secret.Reveal())
-}
-
-// CredentialsProvider supplies the credentials for each request, so that keys can be rotated
-// while a program runs. Credentials is called once per attempt and must be safe for concurrent use.
-type CredentialsProvider interface {
-	Credentials(ctx context.Context) (Credentials, error)
-}
 
 // AuthMode selects how credentials authenticate a request.
 type AuthMode int
 
 const (
 	// AuthBasic sends "Authorization: Basic base64(key_id:secret)" on every request.
-	AuthBasic AuthMode = iota + 1
+	AuthBasic = AuthMode(transport.ModeBasic)
 	// AuthHMAC signs every request (X-API-Key, X-API-Timestamp, X-API-Signature); the secret never travels.
-	AuthHMAC
+	AuthHMAC = AuthMode(transport.ModeHMAC)
 )
 
 // String returns "basic" or "hmac".
@@ -100,76 +39,87 @@ func (m AuthMode) String() string {
 	}
 }
 
-const (
-	headerAuthorization = "Authorization" // canonical MIME form: indexes http.Header directly
-	keyIDPrefix         = "key_"
-)
-
 // BasicAuth returns a RequestEditorFn that sets "Authorization: Basic base64(key_id:secret)",
 // byte for byte what `curl -u key_id:secret` and Reeflow's JavaScript example send. The header
 // is encoded once, here, not per request. Malformed credentials give an error matching
 // ErrInvalidCredentials.
 func BasicAuth(keyID, secret string) (RequestEditorFn, error) {
-	if err := (Credentials{KeyID: keyID, Secret: NewSecret(secret)}).Validate(); err != nil {
+	c := Credentials{KeyID: keyID, Secret: NewSecret(secret)}
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	header := "Basic " + base64.StdEncoding.EncodeToString([]byte(keyID+":"+secret))
-	return func(_ context.Context, req *http.Request) error {
-		if req == nil {
-			return errNilRequest
-		}
-		if req.Header == nil {
-			req.Header = make(http.Header, 1)
-		}
-		req.Header[headerAuthorization] = []string{header}
-		return nil
-	}, nil
+	return RequestEditorFn(transport.BasicEditor(c.plain())), nil
 }
 
-func invalidCredentials(problem string) error {
-	return fmt.Errorf("%w: %s", ErrInvalidCredentials, problem)
+// HMACAuth returns a RequestEditorFn that signs requests in Reeflow's HMAC signature mode: it
+// sets X-API-Key, X-API-Timestamp (Unix seconds) and X-API-Signature (lower-case hex
+// HMAC-SHA256 of the canonical string) and never sets Authorization, so the secret never
+// travels. The body is read through req.GetBody and left in place; a body that cannot be
+// replayed is refused. Signing the same request in the same second gives the same headers.
+//
+// The canonical string is this SDK's (see docs/assumptions.md): Reeflow's own definition could
+// not be read. A Client made with WithHMACAuth also corrects its clock from the server's.
+func HMACAuth(keyID, secret string) (RequestEditorFn, error) {
+	c := Credentials{KeyID: keyID, Secret: NewSecret(secret)}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return RequestEditorFn(transport.HMACEditor(c.plain(), time.Now)), nil
 }
 
-func checkKeyID(id string) error {
+// authSpec is an auth option as given; it becomes an authenticator once the client's clock,
+// corrected by what the server says, is known.
+type authSpec interface {
+	authenticator(now func() time.Time) transport.Authenticator
+}
+
+type staticAuthSpec struct {
+	creds Credentials
+	mode  AuthMode
+}
+
+func (s staticAuthSpec) authenticator(now func() time.Time) transport.Authenticator {
+	return transport.StaticAuth(transport.Mode(s.mode), s.creds.plain(), now)
+}
+
+type providerAuthSpec struct {
+	provider CredentialsProvider
+	mode     AuthMode
+}
+
+func (s providerAuthSpec) authenticator(now func() time.Time) transport.Authenticator {
+	return transport.ProviderAuth(transport.Mode(s.mode), func(ctx context.Context) (transport.Credentials, error) {
+		c, err := s.provider.Credentials(ctx)
+		if err == nil {
+			err = c.Validate()
+		}
+		return c.plain(), err
+	}, now)
+}
+
+// authFromEnv reads REEFLOW_API_KEY_ID, REEFLOW_API_KEY_SECRET and REEFLOW_AUTH_MODE.
+func authFromEnv() (authSpec, error) {
+	id, secret := os.Getenv(EnvAPIKeyID), os.Getenv(EnvAPIKeySecret)
 	switch {
+	case id == "" && secret == "":
+		return nil, ErrNoCredentials
 	case id == "":
-		return invalidCredentials("API key ID is empty")
-	case !strings.HasPrefix(id, keyIDPrefix):
-		return invalidCredentials(`API key ID does not start with "key_" (are the ID and the secret swapped?)`)
-	case strings.Contains(id, ":"):
-		return invalidCredentials(`API key ID contains ":", which Basic authentication cannot carry`)
+		return nil, fmt.Errorf("%w (%s is not set)", ErrNoCredentials, EnvAPIKeyID)
+	case secret == "":
+		return nil, fmt.Errorf("%w (%s is not set)", ErrNoCredentials, EnvAPIKeySecret)
 	}
-	if problem := whiteSpaceProblem(id); problem != "" {
-		return invalidCredentials("API key ID " + problem)
+	var mode AuthMode
+	switch strings.ToLower(os.Getenv(EnvAuthMode)) {
+	case "", "basic":
+		mode = AuthBasic
+	case "hmac":
+		mode = AuthHMAC
+	default:
+		return nil, fmt.Errorf("reeflow: %s must be \"basic\" or \"hmac\"", EnvAuthMode)
 	}
-	return nil
-}
-
-func checkSecret(secret string) error {
-	if secret == "" {
-		return invalidCredentials("API key secret is empty")
+	creds := Credentials{KeyID: id, Secret: NewSecret(secret)}
+	if err := creds.Validate(); err != nil {
+		return nil, fmt.Errorf("%w (from %s and %s)", err, EnvAPIKeyID, EnvAPIKeySecret)
 	}
-	if !utf8.ValidString(secret) {
-		return invalidCredentials("API key secret is not valid UTF-8")
-	}
-	if problem := whiteSpaceProblem(secret); problem != "" {
-		return invalidCredentials("API key secret " + problem)
-	}
-	return nil
-}
-
-// whiteSpaceProblem describes where s has white space or control characters, without quoting s.
-func whiteSpaceProblem(s string) string {
-	bad := func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
-	last, _ := utf8.DecodeLastRuneInString(s)
-	first, _ := utf8.DecodeRuneInString(s)
-	switch {
-	case last == '\n' || last == '\r':
-		return "ends with a line break (often left by an env file or `echo`)"
-	case bad(first) || bad(last):
-		return "starts or ends with white space or a control character"
-	case strings.IndexFunc(s, bad) >= 0:
-		return "contains white space or a control character"
-	}
-	return ""
+	return staticAuthSpec{creds: creds, mode: mode}, nil
 }

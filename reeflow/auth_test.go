@@ -2,6 +2,7 @@ package reeflow_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -174,4 +175,13 @@ func TestCredentialsValidate(t *testing.T) {
 	err := reeflow.Credentials{KeyID: docKeyID, Secret: reeflow.NewSecret(docSecret + " ")}.Validate()
 	require.ErrorIs(t, err, reeflow.ErrInvalidCredentials)
 	assert.False(t, strings.Contains(err.Error(), docSecret))
+}
+
+// Credentials with the ID and secret swapped never encode the secret as the key ID.
+func TestSwappedCredentialsNeverEncodeTheSecret(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(reeflow.Credentials{KeyID: canarySecret, Secret: reeflow.NewSecret("key_abc")})
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), canarySecret)
+	assert.JSONEq(t, `{"KeyID":"[INVALID]","Secret":"[REDACTED]"}`, string(b))
 }

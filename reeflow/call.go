@@ -5,92 +5,66 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
+
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
-// call is one API call as the services and Client.Do describe it.
-type call struct {
-	op    operation
-	build func(base string) (*http.Request, error) // a fresh request per attempt
-	// decode receives a 2xx body; nil when the call expects none.
-	decode func([]byte) error
+// operation is what a service method's calls have in common.
+type operation struct {
+	name      string // in every error and log record of the call
+	policy    transport.Policy
+	sendsBody bool // the request has a JSON body: WithBodyField applies
+	// mayHaveActed says, for a call that is not retried once sent, what the caller should check
+	// after a failure: the server may have acted on it.
+	mayHaveActed string
 }
 
-// do sends an API call: per attempt it builds the request, applies the editors, extra headers,
-// body fields and the authentication, sends it, classifies the response, and waits before a
-// retry. It fills the call's WithResponseInto, if any, from the last attempt.
-func (c *client) do(ctx context.Context, cl call, opts []CallOption) error {
-	if ctx == nil {
-		return opError(cl.op, errors.New("nil context"))
-	}
-	cfg := newCallConfig(opts)
-	if cfg.err != nil {
-		return opError(cl.op, cfg.err)
-	}
-	if len(cfg.bodyFields) > 0 && !cl.op.sendsBody {
-		return opError(cl.op, fmt.Errorf("WithBodyField: %s sends no request body", cl.op.name))
-	}
-	policy := cl.op.retry
-	if cfg.idempotent && cl.op.raw {
-		policy = retryIdempotent
-	}
-	maxRetries := c.maxRetries
-	if cfg.maxRetries != nil {
-		maxRetries = *cfg.maxRetries
-	}
-	timeout := c.timeout
-	if cfg.attemptTimeout != nil {
-		timeout = *cfg.attemptTimeout
-	}
-	a := attempt{c: c, call: cl, cfg: &cfg, policy: policy, timeout: timeout}
+// errNoClient is the error of a call on a service or Client that NewClient did not make.
+var errNoClient = errors.New("the client was not created with NewClient")
 
-	clockCorrected := false
-	for n := 1; ; n++ {
-		res := a.send(ctx)
-		if cfg.response != nil {
-			res.fill(cfg.response, n)
-		}
-		if res.err == nil {
-			c.logAttempt(ctx, cl.op, n, res, 0)
-			return nil
-		}
-		if ctx.Err() != nil {
-			c.logAttempt(ctx, cl.op, n, res, 0)
-			return opError(cl.op, fmt.Errorf("%w (attempt %d: %w)", context.Cause(ctx), n, res.err))
-		}
-		if !clockCorrected && c.learnClockSkew(ctx, cl.op, res) {
-			c.logAttempt(ctx, cl.op, n, res, 0)
-			clockCorrected = true
-			n-- // a clock correction is not a retry
-			continue
-		}
-		if !res.retryable || n > maxRetries {
-			c.logAttempt(ctx, cl.op, n, res, 0)
-			return opError(cl.op, finalError(cl.op, policy, n, res))
-		}
-		var retryAfter time.Duration
-		if res.apiErr != nil {
-			retryAfter = res.apiErr.RetryAfter
-		}
-		wait := c.backoff(n, retryAfter)
-		c.logAttempt(ctx, cl.op, n, res, wait)
-		if err := c.sleep(ctx, wait); err != nil {
-			return opError(cl.op, fmt.Errorf("%w (waiting to retry after attempt %d: %w)", err, n, res.err))
-		}
-	}
+// do sends one call with the client's settings changed by opts, and fills the call's
+// WithResponseInto, if any, from the last attempt.
+func (c *client) do(ctx context.Context, op operation, opts []Option,
+	build func(base string) (*http.Request, error), decode func([]byte) error) error {
+	return c.send(ctx, op, atServiceCall, opts, &transport.Call{Build: build, Decode: decode})
 }
 
-// finalError is the error of the attempt a call gives up on. A failure that an idempotent call
-// would have retried says why this one was not: the server may have acted on it.
-func finalError(op operation, policy retryPolicy, attempts int, res attemptResult) error {
-	err := res.err
-	if !res.retryable && policy == retryUnsent && res.transient {
-		err = fmt.Errorf("%w (not retried: %s)", err, op.notRetried())
+func (c *client) send(ctx context.Context, op operation, where scope, opts []Option, call *transport.Call) error {
+	switch {
+	case c == nil:
+		return opError(op, errNoClient)
+	case ctx == nil: // context.WithTimeout would panic; bad input is an error here
+		return opError(op, errors.New("nil context"))
 	}
-	if attempts > 1 {
-		return fmt.Errorf("giving up after %d attempts: %w", attempts, err)
+	s := &c.settings
+	if len(opts) > 0 {
+		var err error
+		if s, err = c.callSettings(op, where, opts); err != nil {
+			return opError(op, err)
+		}
+	}
+	call.Name, call.Policy, call.MayHaveActed = op.name, op.policy, op.mayHaveActed
+	res, err := c.pipeline.Do(ctx, call, &s.t)
+	if s.response != nil {
+		*s.response = Response{StatusCode: res.Status, Header: res.Header, RequestID: res.RequestID, Attempts: res.Attempts, Body: res.Body}
 	}
 	return err
+}
+
+// callSettings returns the client's settings changed by a call's options.
+func (c *client) callSettings(op operation, where scope, opts []Option) (*settings, error) {
+	s := c.settings
+	s.auth = nil
+	if err := s.applyOptions(opts, where); err != nil {
+		return nil, err
+	}
+	if len(s.t.BodyFields) > 0 && !op.sendsBody {
+		return nil, fmt.Errorf("WithBodyField: %s sends no request body", op.name)
+	}
+	if s.auth != nil {
+		s.t.Auth = s.auth.authenticator(c.pipeline.Now)
+	}
+	return &s, nil
 }
 
 func opError(op operation, err error) error {

@@ -1,17 +1,17 @@
 package reeflow
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
-	"sync/atomic"
 	"time"
+
+	"github.com/reeflow/reeflow-go/internal/safetext"
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
 // DefaultBaseURL is Reeflow's API. Resources sit at its root, with no version prefix.
@@ -30,8 +30,8 @@ const (
 	EnvAuthMode     = "REEFLOW_AUTH_MODE" // "basic" (default) or "hmac"
 )
 
-// Client calls the Reeflow API. It is safe for concurrent use; create one and share it.
-// Printing a Client never shows its credentials.
+// Client calls the Reeflow API. It is safe for concurrent use; create one with NewClient and
+// share it. Printing a Client never shows its credentials.
 type Client struct {
 	Connections *ConnectionsService
 	Sessions    *SessionsService
@@ -40,43 +40,22 @@ type Client struct {
 	c *client
 }
 
-// client is the state shared by the services: everything needed to send a request.
+// client is what the services share: the pipeline that sends their calls, and the settings
+// every call starts from.
 type client struct {
-	baseURL       string // always ends with "/"
-	http          *http.Client
-	auth          authenticator
-	editors       []RequestEditorFn
-	userAgent     []string
-	maxRetries    int
-	timeout       time.Duration
-	maxRetryAfter time.Duration
-	maxClockSkew  time.Duration
-	logger        *slog.Logger
-
-	now    func() time.Time
-	sleep  func(ctx context.Context, d time.Duration) error
-	jitter func(limit time.Duration) time.Duration
-
-	// skew is the server's clock minus ours, learned from a "Request timestamp expired" answer.
-	skew atomic.Int64
+	pipeline *transport.Pipeline
+	settings settings // NewClient's; a call's options change a copy
 }
 
 // NewClient returns a Client. Without WithBasicAuth, WithHMACAuth or WithCredentialsProvider
 // it reads REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET (and REEFLOW_AUTH_MODE); with no
 // credentials anywhere it fails with ErrNoCredentials. Without WithBaseURL it uses
-// REEFLOW_BASE_URL, else DefaultBaseURL. Every bad option value is an error, never a panic.
+// REEFLOW_BASE_URL, else DefaultBaseURL. Every bad option is an error, never a panic, and so is
+// an option that applies to single calls only (see Option).
 func NewClient(opts ...Option) (*Client, error) {
 	s := defaultSettings()
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&s); err != nil {
-			return nil, err
-		}
-	}
-	if s.httpClient == nil {
-		s.httpClient = defaultHTTPClient()
+	if err := s.applyOptions(opts, atNewClient); err != nil {
+		return nil, fmt.Errorf("reeflow: %w", err)
 	}
 	if s.baseURL == "" {
 		s.baseURL = os.Getenv(EnvBaseURL)
@@ -93,59 +72,21 @@ func NewClient(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &client{
-		baseURL:       base,
-		http:          guardRedirects(s.httpClient),
-		editors:       s.editors,
-		userAgent:     []string{userAgent(s.userAgent)},
-		maxRetries:    s.maxRetries,
-		timeout:       s.timeout,
-		maxRetryAfter: s.maxRetryAfter,
-		maxClockSkew:  s.maxClockSkew,
-		logger:        s.logger,
-		now:           s.now,
-		sleep:         s.sleep,
-		jitter:        s.jitter,
-	}
-	if c.auth, err = s.auth.build(c.skewedNow); err != nil {
-		return nil, err
-	}
+	c := &client{settings: s}
+	c.pipeline = transport.New(transport.Config{
+		BaseURL: base, HTTPClient: s.httpClient, MaxClockSkew: s.maxClockSkew, Clock: s.clock,
+		StatusError: func(status int, header http.Header, body []byte, now time.Time) error {
+			return newAPIError(status, header, body, now).typed()
+		},
+	})
+	c.settings.t.Auth = s.auth.authenticator(c.pipeline.Now)
+	c.settings.ownsHeader = false // calls copy it before adding to it
 	return &Client{
 		Connections: &ConnectionsService{c},
 		Sessions:    &SessionsService{c},
 		APIKeys:     &APIKeysService{c},
 		c:           c,
 	}, nil
-}
-
-// Format prints the client's base URL and auth mode, never its credentials.
-func (c Client) Format(f fmt.State, _ rune) {
-	if c.c == nil {
-		_, _ = fmt.Fprint(f, "reeflow.Client{}")
-		return
-	}
-	_, _ = fmt.Fprintf(f, "reeflow.Client{BaseURL:%s Auth:%s}", c.c.baseURL, c.c.auth.mode())
-}
-
-// LogValue logs the client's base URL and auth mode, never its credentials.
-func (c Client) LogValue() slog.Value {
-	if c.c == nil {
-		return slog.GroupValue()
-	}
-	return slog.GroupValue(slog.String("base_url", c.c.baseURL), slog.String("auth", c.c.auth.mode().String()))
-}
-
-// skewedNow is the local time corrected by the clock offset learned from the server.
-func (c *client) skewedNow() time.Time {
-	return c.now().Add(time.Duration(c.skew.Load()))
-}
-
-func userAgent(product string) string {
-	ua := "reeflow-go/" + Version
-	if product != "" {
-		ua += " " + product
-	}
-	return ua
 }
 
 // checkBaseURL enforces HTTPS (plain http on loopback only) and returns the URL with a trailing
@@ -173,7 +114,7 @@ func checkBaseURL(raw string) (string, error) {
 	case u.Scheme == "http":
 		return "", fmt.Errorf("%w: %s", ErrInsecureBaseURL, withoutUserInfo(u))
 	default:
-		return "", fmt.Errorf("reeflow: base URL scheme %q is not https", cleanText(u.Scheme, 20))
+		return "", fmt.Errorf("reeflow: base URL scheme %q is not https", safetext.Clean(u.Scheme, 20))
 	}
 	if !strings.HasSuffix(u.Path, "/") {
 		u.Path += "/"
@@ -188,7 +129,7 @@ func checkBaseURL(raw string) (string, error) {
 func withoutUserInfo(u *url.URL) string {
 	c := *u
 	c.User = nil
-	return cleanText(c.String(), 200)
+	return safetext.Clean(c.String(), 200)
 }
 
 func isLoopback(host string) bool {
@@ -202,5 +143,7 @@ func isLoopback(host string) bool {
 // CloseIdleConnections closes the idle connections of the client's HTTP transport, for
 // programs and tests that end while the client stays reachable.
 func (c *Client) CloseIdleConnections() {
-	c.c.http.CloseIdleConnections()
+	if c != nil && c.c != nil {
+		c.c.pipeline.CloseIdleConnections()
+	}
 }

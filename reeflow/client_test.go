@@ -111,7 +111,7 @@ func TestBadOptionsAreErrors(t *testing.T) {
 		"WithHTTPClient: nil client":                   reeflow.WithHTTPClient(nil),
 		"WithRequestEditor: nil editor":                reeflow.WithRequestEditor(nil),
 		"WithMaxRetries: negative count -1":            reeflow.WithMaxRetries(-1),
-		"WithTimeout: negative duration":               reeflow.WithTimeout(-1),
+		"WithAttemptTimeout: negative duration":        reeflow.WithAttemptTimeout(-1),
 		"WithMaxRetryAfter: negative duration":         reeflow.WithMaxRetryAfter(-1),
 		"WithUserAgent: control character":             reeflow.WithUserAgent("x\r\nInjected: 1"),
 		"WithCredentialsProvider: nil provider":        reeflow.WithCredentialsProvider(nil, reeflow.AuthBasic),

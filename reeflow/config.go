@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"github.com/reeflow/reeflow-go/internal/safetext"
 )
 
 // ConnectionType is the kind of database a connection reaches. The set is open: a type this
@@ -54,7 +56,7 @@ type redactedPostgresConfig PostgresConfig
 func (c PostgresConfig) Format(f fmt.State, verb rune) {
 	c.Password = redactNonEmpty(c.Password)
 	// The other fields may come from a server: bounded, control characters escaped.
-	c.Host, c.Database, c.User = cleanText(c.Host, maxMessageInError), cleanText(c.Database, maxMessageInError), cleanText(c.User, maxMessageInError)
+	c.Host, c.Database, c.User = safetext.Clean(c.Host, safetext.MaxMessage), safetext.Clean(c.Database, safetext.MaxMessage), safetext.Clean(c.User, safetext.MaxMessage)
 	formatRedacted(f, verb, redactedPostgresConfig(c), "reeflow.redactedPostgresConfig", "reeflow.PostgresConfig")
 }
 
@@ -126,7 +128,7 @@ type redactedTinybirdConfig TinybirdConfig
 // Format prints the config with its token redacted, for every verb.
 func (c TinybirdConfig) Format(f fmt.State, verb rune) {
 	c.Token = redactNonEmpty(c.Token)
-	c.Host = cleanText(c.Host, maxMessageInError)
+	c.Host = safetext.Clean(c.Host, safetext.MaxMessage)
 	formatRedacted(f, verb, redactedTinybirdConfig(c), "reeflow.redactedTinybirdConfig", "reeflow.TinybirdConfig")
 }
 
@@ -152,7 +154,7 @@ func (UnknownConfig) isConnectionConfig() {}
 // Format prints the type (bounded, without control characters: the server chose it) and the
 // size of the raw config.
 func (c UnknownConfig) Format(f fmt.State, verb rune) {
-	t := cleanText(string(c.Type), maxCodeInError)
+	t := safetext.Clean(string(c.Type), safetext.MaxCode)
 	if verb == 'v' && f.Flag('#') {
 		fmt.Fprintf(f, "reeflow.UnknownConfig{Type:%q, Raw:[%d bytes]}", t, len(c.Raw))
 		return
@@ -186,7 +188,7 @@ func (c UnknownConfig) LogValue() slog.Value {
 // decodeConfig decodes a connection's raw config by its type.
 func decodeConfig(t ConnectionType, raw json.RawMessage) (ConnectionConfig, error) {
 	if len(raw) == 0 || raw[0] != '{' {
-		return nil, fmt.Errorf("%s config is not a JSON object", cleanText(string(t), maxCodeInError))
+		return nil, fmt.Errorf("%s config is not a JSON object", safetext.Clean(string(t), safetext.MaxCode))
 	}
 	switch t {
 	case ConnectionTypePostgres:

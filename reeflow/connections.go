@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/reeflow/reeflow-go/internal/api"
+	"github.com/reeflow/reeflow-go/internal/safetext"
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
 // Connection is a database connection of the organization. Its JSON is Reeflow's wire format
@@ -29,7 +31,7 @@ type connectionFields Connection
 // Format prints the connection; its config prints without password or token, and the text
 // fields the server chose are bounded and printed without control characters.
 func (c Connection) Format(f fmt.State, verb rune) {
-	c.ID, c.Name, c.Type = cleanText(c.ID, maxIDInError), cleanText(c.Name, maxMessageInError), ConnectionType(cleanText(string(c.Type), maxCodeInError))
+	c.ID, c.Name, c.Type = safetext.Clean(c.ID, safetext.MaxID), safetext.Clean(c.Name, safetext.MaxMessage), ConnectionType(safetext.Clean(string(c.Type), safetext.MaxCode))
 	formatRedacted(f, verb, connectionFields(c), "reeflow.connectionFields", "reeflow.Connection")
 }
 
@@ -81,11 +83,11 @@ func (w *connectionWire) decode(c *Connection) error {
 	case w.ID == "":
 		return errors.New("connection has no id")
 	case w.Type == "":
-		return fmt.Errorf("connection %s has no type", cleanText(w.ID, maxIDInError))
+		return fmt.Errorf("connection %s has no type", safetext.Clean(w.ID, safetext.MaxID))
 	}
 	cfg, err := decodeConfig(w.Type, w.Config)
 	if err != nil {
-		return fmt.Errorf("connection %s: %w", cleanText(w.ID, maxIDInError), err)
+		return fmt.Errorf("connection %s: %w", safetext.Clean(w.ID, safetext.MaxID), err)
 	}
 	*c = Connection{ID: w.ID, Name: w.Name, Type: w.Type, Config: cfg, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 	return nil
@@ -158,21 +160,30 @@ func (p UpdateConnectionParams) LogValue() slog.Value {
 // ConnectionsService manages the organization's database connections.
 type ConnectionsService struct{ c *client }
 
+// client returns the client the service sends through: nil for a service NewClient did not
+// make, which the client's do turns into an error.
+func (s *ConnectionsService) client() *client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
+
 var (
-	opListConnections  = operation{name: "list connections", retry: retryIdempotent}
-	opGetConnection    = operation{name: "get connection", retry: retryIdempotent}
-	opCreateConnection = operation{name: "create connection", retry: retryUnsent, sendsBody: true,
+	opListConnections  = operation{name: "list connections", policy: transport.RetryIdempotent}
+	opGetConnection    = operation{name: "get connection", policy: transport.RetryIdempotent}
+	opCreateConnection = operation{name: "create connection", policy: transport.RetryUnsent, sendsBody: true,
 		mayHaveActed: "the connection may have been created; list connections to check"}
-	opUpdateConnection = operation{name: "update connection", retry: retryIdempotent, sendsBody: true}
-	opDeleteConnection = operation{name: "delete connection", retry: retryIdempotent}
+	opUpdateConnection = operation{name: "update connection", policy: transport.RetryIdempotent, sendsBody: true}
+	opDeleteConnection = operation{name: "delete connection", policy: transport.RetryIdempotent}
 )
 
 // List returns every connection: GET /connections.
-func (s *ConnectionsService) List(ctx context.Context, opts ...CallOption) ([]Connection, error) {
+func (s *ConnectionsService) List(ctx context.Context, opts ...Option) ([]Connection, error) {
 	var out []Connection
-	err := s.c.do(ctx, call{op: opListConnections, build: func(base string) (*http.Request, error) {
+	err := s.client().do(ctx, opListConnections, opts, func(base string) (*http.Request, error) {
 		return api.NewListConnectionsRequest(base)
-	}, decode: decodeConnections(&out)}, opts)
+	}, decodeConnections(&out))
 	if err != nil {
 		return nil, err
 	}
@@ -180,14 +191,14 @@ func (s *ConnectionsService) List(ctx context.Context, opts ...CallOption) ([]Co
 }
 
 // Get returns one connection: GET /connections/{id}. An unknown ID gives an error matching ErrNotFound.
-func (s *ConnectionsService) Get(ctx context.Context, id string, opts ...CallOption) (*Connection, error) {
+func (s *ConnectionsService) Get(ctx context.Context, id string, opts ...Option) (*Connection, error) {
 	if err := checkID(opGetConnection, "connection", id); err != nil {
 		return nil, err
 	}
 	out := new(Connection)
-	err := s.c.do(ctx, call{op: opGetConnection, build: func(base string) (*http.Request, error) {
+	err := s.client().do(ctx, opGetConnection, opts, func(base string) (*http.Request, error) {
 		return api.NewGetConnectionRequest(base, id)
-	}, decode: out.UnmarshalJSON}, opts)
+	}, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -197,15 +208,15 @@ func (s *ConnectionsService) Get(ctx context.Context, id string, opts ...CallOpt
 // Create creates a connection: POST /connections. It is retried only when the request
 // provably never reached Reeflow or Reeflow refused it with 429, so that a connection is never
 // created twice; an error after the request was sent says that the connection may exist.
-func (s *ConnectionsService) Create(ctx context.Context, p CreateConnectionParams, opts ...CallOption) (*Connection, error) {
+func (s *ConnectionsService) Create(ctx context.Context, p CreateConnectionParams, opts ...Option) (*Connection, error) {
 	body, err := createConnectionBody(p)
 	if err != nil {
 		return nil, opError(opCreateConnection, err)
 	}
 	out := new(Connection)
-	err = s.c.do(ctx, call{op: opCreateConnection, build: func(base string) (*http.Request, error) {
+	err = s.client().do(ctx, opCreateConnection, opts, func(base string) (*http.Request, error) {
 		return api.NewCreateConnectionRequest(base, body)
-	}, decode: out.UnmarshalJSON}, opts)
+	}, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +224,7 @@ func (s *ConnectionsService) Create(ctx context.Context, p CreateConnectionParam
 }
 
 // Update changes the fields of p that are set: PATCH /connections/{id}. Only those fields are sent.
-func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConnectionParams, opts ...CallOption) (*Connection, error) {
+func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConnectionParams, opts ...Option) (*Connection, error) {
 	if err := checkID(opUpdateConnection, "connection", id); err != nil {
 		return nil, err
 	}
@@ -222,9 +233,9 @@ func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConn
 		return nil, opError(opUpdateConnection, err)
 	}
 	out := new(Connection)
-	err = s.c.do(ctx, call{op: opUpdateConnection, build: func(base string) (*http.Request, error) {
+	err = s.client().do(ctx, opUpdateConnection, opts, func(base string) (*http.Request, error) {
 		return api.NewUpdateConnectionRequest(base, id, body)
-	}, decode: out.UnmarshalJSON}, opts)
+	}, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -232,13 +243,13 @@ func (s *ConnectionsService) Update(ctx context.Context, id string, p UpdateConn
 }
 
 // Delete deletes a connection: DELETE /connections/{id}.
-func (s *ConnectionsService) Delete(ctx context.Context, id string, opts ...CallOption) error {
+func (s *ConnectionsService) Delete(ctx context.Context, id string, opts ...Option) error {
 	if err := checkID(opDeleteConnection, "connection", id); err != nil {
 		return err
 	}
-	return s.c.do(ctx, call{op: opDeleteConnection, build: func(base string) (*http.Request, error) {
+	return s.client().do(ctx, opDeleteConnection, opts, func(base string) (*http.Request, error) {
 		return api.NewDeleteConnectionRequest(base, id)
-	}}, opts)
+	}, nil)
 }
 
 func createConnectionBody(p CreateConnectionParams) (api.CreateConnectionRequest, error) {

@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+
+	"github.com/reeflow/reeflow-go/internal/safetext"
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
 // Do calls an endpoint this SDK does not model yet, with everything the service methods have:
@@ -28,18 +31,22 @@ import (
 // GET, HEAD, PUT, PATCH, DELETE and OPTIONS are retried on connection errors, timeouts, 429,
 // 502, 503 and 504; any other method, POST included, only when the request provably never
 // reached the server or got 429, unless the call passes WithIdempotent.
-func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...CallOption) error {
+func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...Option) error {
 	// The name prefixes every error and log record of the call: never the query, which can
 	// carry data, and never a control character.
-	op := operation{name: "raw call", retry: retryUnsent, raw: true, sendsBody: body != nil}
-	target, err := c.c.rawTarget(method, path)
+	op := operation{name: "raw call", policy: transport.RetryUnsent, sendsBody: body != nil}
+	if c == nil || c.c == nil {
+		return opError(op, errNoClient)
+	}
+	base := c.c.pipeline.BaseURL()
+	target, err := rawTarget(base, method, path)
 	if err != nil {
 		return opError(op, err)
 	}
-	escapedPath, _, _ := strings.Cut(strings.TrimPrefix(target, c.c.baseURL), "?")
-	op.name = method + " " + cleanText(escapedPath, maxIDInError)
+	escapedPath, _, _ := strings.Cut(strings.TrimPrefix(target, base), "?")
+	op.name = method + " " + safetext.Clean(escapedPath, safetext.MaxID)
 	if idempotentMethod(method) {
-		op.retry = retryIdempotent
+		op.policy = transport.RetryIdempotent
 	}
 	payload, err := rawBody(body)
 	if err != nil {
@@ -50,36 +57,29 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, opt
 		if v := reflect.ValueOf(out); v.Kind() != reflect.Pointer || v.IsNil() {
 			return opError(op, fmt.Errorf("out must be a non-nil pointer, not %T", out))
 		}
-		decode = func(b []byte) error {
-			if len(b) == 0 {
-				return nil
-			}
-			return json.Unmarshal(b, out)
-		}
+		decode = func(b []byte) error { return json.Unmarshal(b, out) }
 	}
-	return c.c.do(ctx, call{op: op, decode: decode, build: func(string) (*http.Request, error) {
-		// The attempt's context replaces this one before the request is sent (attempt.prepare).
+	return c.c.send(ctx, op, atDoCall, opts, &transport.Call{EmptyBodyOK: true, Decode: decode, Build: func(string) (*http.Request, error) {
+		// The attempt's context replaces this one before the request is sent.
 		req, err := http.NewRequestWithContext(context.Background(), method, target, nil)
 		if err != nil {
 			return nil, err
 		}
 		if payload != nil {
-			setBody(req, payload)
+			transport.SetBody(req, payload)
 			req.Header.Set("Content-Type", "application/json")
 		}
 		return req, nil
-	}}, opts)
+	}})
 }
 
 // rawTarget checks the method and path of a Client.Do call and returns the absolute URL.
-func (c *client) rawTarget(method, path string) (string, error) {
+func rawTarget(base, method, path string) (string, error) {
 	if method == "" {
 		return "", errors.New("empty method")
 	}
-	for i := 0; i < len(method); i++ {
-		if !isTokenChar(method[i]) {
-			return "", errors.New("method has a character that is not allowed in an HTTP method")
-		}
+	if !transport.IsToken(method) {
+		return "", errors.New("method has a character that is not allowed in an HTTP method")
 	}
 	if path == "" || path == "/" {
 		return "", errors.New("empty path")
@@ -116,7 +116,7 @@ func (c *client) rawTarget(method, path string) (string, error) {
 	if _, err := url.ParseQuery(u.RawQuery); err != nil || strings.ContainsAny(u.RawQuery, " \t") {
 		return "", errors.New("path has a malformed query: escape its values with url.QueryEscape")
 	}
-	target := c.baseURL + escaped
+	target := base + escaped
 	if u.RawQuery != "" {
 		target += "?" + u.RawQuery
 	}

@@ -1,7 +1,6 @@
 package reeflow
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reeflow/reeflow-go/internal/api"
 	"github.com/reeflow/reeflow-go/internal/hmacsig"
+	"github.com/reeflow/reeflow-go/internal/safetext"
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
 // Sentinels for the category of a failed response; errors.Is matches them against any error
@@ -31,7 +31,7 @@ var (
 	ErrInvalidAPIKeySecret    = errors.New("reeflow: invalid API key secret")    // 401 "Invalid API key secret"
 	ErrInvalidBasicAuthFormat = errors.New("reeflow: invalid Basic auth format") // 401 "Invalid Basic auth format"
 	ErrAPIKeyDisabled         = errors.New("reeflow: API key is disabled")       // 403 "API key is disabled"
-	ErrMultipleCredentials    = errors.New("reeflow: multiple credentials")      // 400 "Multiple credentials provided", or refused before sending
+	ErrMultipleCredentials    = transport.ErrMultipleCredentials                 // 400 "Multiple credentials provided", or refused before sending
 )
 
 // Sentinels for problems found before anything is sent.
@@ -43,7 +43,7 @@ var (
 	// ErrInsecureBaseURL: a base URL that is not https (plain http is allowed on loopback only).
 	ErrInsecureBaseURL = errors.New("reeflow: insecure base URL: Reeflow accepts HTTPS only (http is allowed for loopback hosts)")
 	// ErrRedirectRefused: a redirect to another origin or from https to http, which could carry credentials away.
-	ErrRedirectRefused = errors.New("reeflow: redirect refused")
+	ErrRedirectRefused = transport.ErrRedirectRefused
 )
 
 // Sentinels for HMAC signature mode's failures and for a request without credentials. Reeflow
@@ -94,15 +94,8 @@ type APIError struct {
 	Body       []byte        // the raw body, at most 64 KiB
 }
 
-// Bounds on the server-controlled text that Error quotes: it must stay one short line.
-const (
-	maxMessageInError = 300
-	maxCodeInError    = 64
-	maxIDInError      = 100
-)
-
 // Error returns the status, the code and the message on one short line. Everything the server
-// sent is bounded and stripped of control characters first (see cleanText), so that logging the
+// sent is bounded and stripped of control characters first , so that logging the
 // error cannot forge log lines or move a terminal's cursor.
 func (e *APIError) Error() string {
 	if e == nil {
@@ -111,18 +104,18 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
-		b.WriteString(" [" + cleanText(e.Code, maxCodeInError) + "]")
+		b.WriteString(" [" + safetext.Clean(e.Code, safetext.MaxCode) + "]")
 	}
 	switch {
 	case e.Message != "":
-		b.WriteString(": " + cleanText(e.Message, maxMessageInError))
+		b.WriteString(": " + safetext.Clean(e.Message, safetext.MaxMessage))
 	case len(e.Body) == 0:
 		b.WriteString(" (empty body)")
 	default:
 		b.WriteString(" (body is not a Reeflow error)")
 	}
 	if e.RequestID != "" {
-		b.WriteString(" (request ID " + cleanText(e.RequestID, maxIDInError) + ")")
+		b.WriteString(" (request ID " + safetext.Clean(e.RequestID, safetext.MaxID) + ")")
 	}
 	return b.String()
 }
@@ -133,8 +126,8 @@ func (e *APIError) GoString() string {
 		return "(*reeflow.APIError)(nil)"
 	}
 	return fmt.Sprintf("&reeflow.APIError{StatusCode:%d, Code:%q, Message:%q, Reason:%q, RequestID:%q, RetryAfter:%s, Body:[%d bytes]}",
-		e.StatusCode, truncate(e.Code, maxCodeInError), truncate(e.Message, maxMessageInError), truncate(e.Reason, maxCodeInError),
-		truncate(e.RequestID, maxIDInError), e.RetryAfter, len(e.Body))
+		e.StatusCode, safetext.Truncate(e.Code, safetext.MaxCode), safetext.Truncate(e.Message, safetext.MaxMessage), safetext.Truncate(e.Reason, safetext.MaxCode),
+		safetext.Truncate(e.RequestID, safetext.MaxID), e.RetryAfter, len(e.Body))
 }
 
 // Is matches the category sentinels (ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound,
@@ -194,8 +187,6 @@ func unwrapAPIError(e *APIError) error {
 	return e
 }
 
-var errNilRequest = errors.New("reeflow: nil request or response")
-
 // CheckResponse returns nil for a 2xx response, and otherwise the typed error its status and
 // body describe: an *APIError, wrapped as *BadRequestError, *AuthenticationError or
 // *PermissionDeniedError for 400, 401 and 403. It reads at most 64 KiB of the body and leaves
@@ -203,14 +194,14 @@ var errNilRequest = errors.New("reeflow: nil request or response")
 // HMACAuth; the Client applies it to every response itself.
 func CheckResponse(resp *http.Response) error {
 	if resp == nil {
-		return errNilRequest
+		return transport.ErrNilRequest
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
 	var body []byte
 	if resp.Body != nil {
-		body, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		body, _ = io.ReadAll(io.LimitReader(resp.Body, transport.MaxErrorBody))
 	}
 	return newAPIError(resp.StatusCode, resp.Header, body, time.Now()).typed()
 }
@@ -218,8 +209,9 @@ func CheckResponse(resp *http.Response) error {
 // newAPIError builds the error of a failed response from its status, headers and (bounded) body.
 func newAPIError(status int, header http.Header, body []byte, now time.Time) *APIError {
 	e := &APIError{StatusCode: status, Body: body, RequestID: header.Get("X-Request-Id")}
-	e.RetryAfter, _ = parseRetryAfter(header.Get("Retry-After"), now)
-	parseErrorBody(e, body)
+	e.RetryAfter, _ = transport.ParseRetryAfter(header.Get("Retry-After"), now)
+	b := transport.ParseErrorBody(body)
+	e.Code, e.Reason, e.Message, e.Messages = b.Code, b.Reason, b.Message, b.Messages
 	return e
 }
 
@@ -235,25 +227,4 @@ func (e *APIError) typed() error {
 		return &PermissionDeniedError{e}
 	}
 	return e
-}
-
-// parseErrorBody fills e from any of the three documented shapes of Reeflow's error body
-// (message as a string or an array, with optional statusCode, error and code). A body in
-// another shape leaves the fields empty; the status is already set.
-func parseErrorBody(e *APIError, body []byte) {
-	var parsed api.ErrorResponse
-	if json.Unmarshal(body, &parsed) != nil {
-		return
-	}
-	if parsed.Code != nil {
-		e.Code = *parsed.Code
-	}
-	if parsed.Error != nil {
-		e.Reason = *parsed.Error
-	}
-	if one, err := parsed.Message.AsErrorMessage0(); err == nil {
-		e.Message, e.Messages = one, []string{one}
-	} else if many, err := parsed.Message.AsErrorMessage1(); err == nil {
-		e.Message, e.Messages = strings.Join(many, "; "), many
-	}
 }

@@ -3,6 +3,7 @@ package reeflow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -186,4 +187,17 @@ func TestLongMessageIsCutInError(t *testing.T) {
 	assert.Equal(t, long, apiErr.Message, "the field keeps the whole message")
 	assert.Less(t, len(err.Error()), 400)
 	assert.True(t, strings.HasSuffix(err.Error(), "…"))
+}
+
+// Zero values of the error types, as a user's mock builds them, never panic.
+func TestZeroErrorValuesDoNotPanic(t *testing.T) {
+	t.Parallel()
+	for _, e := range []error{&reeflow.AuthenticationError{}, &reeflow.BadRequestError{}, &reeflow.PermissionDeniedError{}, (*reeflow.APIError)(nil)} {
+		wrapped := fmt.Errorf("mock: %w", e)
+		assert.NotPanics(t, func() {
+			assert.False(t, errors.Is(wrapped, reeflow.ErrUnauthorized))
+			_ = wrapped.Error()
+			_ = fmt.Sprintf("%v %+v %#v", e, e, e)
+		}, "%T", e)
+	}
 }

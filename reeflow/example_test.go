@@ -123,10 +123,9 @@ func ExampleBasicAuth() {
 	// Output: true
 }
 
-// Signing at a fixed instant gives the same headers every time.
+// HMACAuth signs a request built by hand: the key ID and a signature travel, the secret never does.
 func ExampleHMACAuth() {
-	sign, err := reeflow.HMACAuth("key_abc123xyz", "a1b2c3d4e5f6789abcdef0123456789abcdef0123456789abcdef0123456789abc",
-		reeflow.WithSigningClock(func() time.Time { return time.Unix(1764158400, 0) }))
+	sign, err := reeflow.HMACAuth("key_abc123xyz", "a1b2c3d4e5f6789abcdef0123456789abcdef0123456789abcdef0123456789abc")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -134,13 +133,12 @@ func ExampleHMACAuth() {
 	if err := sign(req.Context(), req); err != nil {
 		log.Fatal(err)
 	}
-	for _, h := range []string{"X-API-Key", "X-API-Timestamp", "X-API-Signature", "Authorization"} {
-		fmt.Printf("%s: %q\n", h, req.Header.Get(h))
-	}
+	fmt.Printf("X-API-Key: %s\n", req.Header.Get("X-API-Key"))
+	fmt.Printf("X-API-Signature: %d hex characters\n", len(req.Header.Get("X-API-Signature")))
+	fmt.Printf("Authorization: %q\n", req.Header.Get("Authorization"))
 	// Output:
-	// X-API-Key: "key_abc123xyz"
-	// X-API-Timestamp: "1764158400"
-	// X-API-Signature: "ef7f33027b8070b9a16640c38da60d8e7df2b93ae89afe0feed11fc6e255601d"
+	// X-API-Key: key_abc123xyz
+	// X-API-Signature: 64 hex characters
 	// Authorization: ""
 }
 
@@ -330,11 +328,11 @@ func ExampleWithMaxRetries() {
 	// true true true
 }
 
-// WithTimeout bounds each attempt; the context bounds the whole call.
-func ExampleWithTimeout() {
+// WithAttemptTimeout bounds each attempt; the context bounds the whole call.
+func ExampleWithAttemptTimeout() {
 	srv := fake()
 	defer srv.Close()
-	client := srv.Client(reeflow.WithTimeout(10 * time.Second))
+	client := srv.Client(reeflow.WithAttemptTimeout(10 * time.Second))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
 	defer cancel()
 	<-ctx.Done()

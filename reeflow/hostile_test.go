@@ -1,17 +1,20 @@
 package reeflow_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,12 +87,12 @@ func TestHostileErrorBodiesGiveOneShortLine(t *testing.T) {
 	assert.Equal(t, longCode, apiErr.Code, "the field itself keeps what the server sent")
 	assert.Less(t, len(fmt.Sprintf("%#v", apiErr)), 1200)
 
-	// Every text field a server chooses prints bounded and escaped too.
+	// The text fields of the types that print through their own Format (to redact a secret)
+	// are bounded and escaped too. Types without a secret print as fmt prints them.
 	forged := "x\x1b[2J\nlevel=ERROR msg=forged"
 	for _, v := range []any{
 		reeflow.PostgresConfig{Host: forged, Database: forged, User: forged, SSL: true},
 		reeflow.TinybirdConfig{Host: forged},
-		reeflow.APIKey{ID: forged, Name: forged},
 	} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 			out := fmt.Sprintf(verb, v)
@@ -189,4 +192,33 @@ func TestLargeBodyWithoutLengthDecodes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, conns, n)
 	assert.Equal(t, "conn_11999", conns[n-1].ID)
+}
+
+// A 101 answer hands over the raw connection, which no timeout of net/http bounds: the call
+// still ends with its attempt.
+func TestSwitchingProtocolsDoesNotHang(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done); _ = ln.Close() })
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = http.ReadRequest(bufio.NewReader(conn))
+		_, _ = conn.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\n"))
+		<-done // hold the connection open
+	}()
+	client, err := reeflow.NewClient(reeflow.WithBaseURL("http://"+ln.Addr().String()), reeflow.WithBasicAuth(docKeyID, docSecret),
+		reeflow.WithAttemptTimeout(100*time.Millisecond), reeflow.WithMaxRetries(0))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = client.Connections.List(ctx)
+	require.Error(t, err)
+	assert.NoError(t, ctx.Err(), "the call ended with its attempt, not with the caller's context")
+	assert.ErrorContains(t, err, "unexpected 101 response")
 }

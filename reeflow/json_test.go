@@ -170,3 +170,15 @@ func TestSecretIsOpaque(t *testing.T) {
 	}
 	assert.Contains(t, fmt.Sprintf("%v", reeflow.Credentials{KeyID: "key_ok", Secret: s}), "key_ok", "a well-formed ID still prints")
 }
+
+// A config read from a file without "ssl" has not chosen: it is refused, not sent in the clear.
+func TestPostgresConfigFromJSONWithoutSSLIsRefused(t *testing.T) {
+	t.Parallel()
+	var cfg reeflow.PostgresConfig
+	require.NoError(t, json.Unmarshal([]byte(`{"host":"db","port":5432,"database":"d","user":"u","password":"p"}`), &cfg))
+	assert.False(t, cfg.InsecureNoSSL)
+	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
+	_, err := client.Connections.Create(context.Background(), reeflow.CreateConnectionParams{Name: "n", Config: cfg})
+	require.ErrorContains(t, err, "PostgresConfig.SSL is false")
+	assert.Empty(t, rec.all())
+}

@@ -77,7 +77,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		reply(201, `{"id":"conn_1","type":"pg","config":{"password":`),
 		reply(400, `{"message":["config.password must be longer"],"error":"Bad Request","statusCode":400}`),
 	} {
-		client, _ := newRecorder(t, h, reeflow.WithBasicAuth("key_canary", canarySecret), reeflow.WithTimeout(500*time.Millisecond), reeflow.WithLogger(logger))
+		client, _ := newRecorder(t, h, reeflow.WithBasicAuth("key_canary", canarySecret), reeflow.WithAttemptTimeout(500*time.Millisecond), reeflow.WithLogger(logger))
 		_, err := client.Connections.Create(ctx, params)
 		keep(err)
 	}

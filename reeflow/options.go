@@ -1,217 +1,357 @@
 package reeflow
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
-// Option configures a Client. A bad value makes NewClient return an error.
-type Option func(*settings) error
-
-type settings struct {
-	baseURL       string
-	httpClient    *http.Client
-	auth          authSpec
-	editors       []RequestEditorFn
-	userAgent     string
-	maxRetries    int
-	timeout       time.Duration
-	maxRetryAfter time.Duration
-	maxClockSkew  time.Duration
-	logger        *slog.Logger
-	now           func() time.Time
-	sleep         func(ctx context.Context, d time.Duration) error
-	jitter        func(limit time.Duration) time.Duration
+// Option configures a Client, when given to NewClient, or one call, when given to a service
+// method or to Client.Do: a call's option overrides the client's for that call only. Every
+// With… function returns an Option, and so is a RequestEditorFn.
+//
+// A bad value, or an option given where it has no meaning, is an error there: from NewClient,
+// or from the call before anything is sent. Where each option applies:
+//
+//   - NewClient only: WithBaseURL, WithHTTPClient, WithMaxClockSkew.
+//   - A call only: WithBodyField (a call that sends a JSON body), WithResponseInto, and
+//     WithIdempotent (Client.Do only).
+//   - Both: the auth options (a call's credentials replace the client's), WithRequestEditor and
+//     WithHeader (a call's run or are added after the client's), WithMaxRetries,
+//     WithAttemptTimeout, WithMaxRetryAfter, WithLogger and WithUserAgent.
+type Option interface {
+	apply(s *settings, where scope) error
 }
 
+// scope is where an option is given.
+type scope uint8
+
+const (
+	atNewClient scope = 1 << iota
+	atServiceCall
+	atDoCall
+
+	atCall = atServiceCall | atDoCall
+	atAll  = atNewClient | atCall
+)
+
+// option is an Option with its name, for errors, and the scopes it has a meaning in.
+type option struct {
+	name string
+	in   scope
+	set  func(*settings) error
+}
+
+func (o option) apply(s *settings, where scope) error {
+	if o.in&where == 0 {
+		return fmt.Errorf("%s %s", o.name, o.placeError())
+	}
+	if err := o.set(s); err != nil {
+		return fmt.Errorf("%s: %w", o.name, unprefixed{err})
+	}
+	return nil
+}
+
+// unprefixed prints an error without its leading "reeflow: ", for an error that wraps it in one
+// that has the prefix already: "reeflow: WithBasicAuth: invalid credentials: …".
+type unprefixed struct{ error }
+
+func (e unprefixed) Error() string { return strings.TrimPrefix(e.error.Error(), "reeflow: ") }
+func (e unprefixed) Unwrap() error { return e.error }
+
+func (o option) placeError() string {
+	switch o.in {
+	case atNewClient:
+		return "applies to NewClient only, not to a call"
+	case atDoCall:
+		return "applies to Client.Do only: a service method knows which of its calls are safe to repeat"
+	default:
+		return "applies to a single call only, not to NewClient"
+	}
+}
+
+// apply runs the editor on every request of the client, or of the call, as WithRequestEditor does.
+func (fn RequestEditorFn) apply(s *settings, where scope) error {
+	return editorOption("RequestEditorFn", fn).apply(s, where)
+}
+
+// settings is what options set: for NewClient, then copied and changed by each call's options.
+type settings struct {
+	t transport.Settings // what reaches the pipeline
+	// auth is the credentials an auth option gave; built into t.Auth once the clock is known.
+	auth       authSpec
+	ownsHeader bool // t.Header is this settings' own, not the client's shared map
+
+	// NewClient only.
+	baseURL      string
+	httpClient   *http.Client
+	maxClockSkew time.Duration
+	clock        transport.Clock
+
+	// A call only.
+	response *Response
+}
+
+// Defaults.
 const (
 	defaultMaxRetries    = 2
 	defaultMaxRetryAfter = 60 * time.Second
-	// defaultTimeout bounds each attempt, so that no call hangs forever by default, even with
-	// context.Background() and a server that sends its body one byte at a time.
-	defaultTimeout = 60 * time.Second
+	// defaultAttemptTimeout bounds each attempt, so that no call hangs forever by default, even
+	// with context.Background() and a server that sends its body one byte at a time.
+	defaultAttemptTimeout = 60 * time.Second
 )
 
 func defaultSettings() settings {
 	return settings{
-		maxRetries:    defaultMaxRetries,
-		maxRetryAfter: defaultMaxRetryAfter,
-		maxClockSkew:  defaultMaxClockSkew,
-		timeout:       defaultTimeout,
-		now:           time.Now,
-		sleep:         sleepContext,
-		jitter:        fullJitter,
+		t: transport.Settings{
+			UserAgent:      userAgent(""),
+			MaxRetries:     defaultMaxRetries,
+			AttemptTimeout: defaultAttemptTimeout,
+			MaxRetryAfter:  defaultMaxRetryAfter,
+		},
+		ownsHeader:   true,
+		maxClockSkew: transport.DefaultMaxClockSkew,
 	}
 }
 
 // WithBaseURL sets the API's base URL (default DefaultBaseURL, or REEFLOW_BASE_URL). It must be
 // https; plain http is accepted only for loopback hosts, such as a local reeflowtest server.
+// NewClient only.
 func WithBaseURL(url string) Option {
-	return func(s *settings) error {
+	return option{"WithBaseURL", atNewClient, func(s *settings) error {
 		if url == "" {
-			return errors.New("reeflow: WithBaseURL: empty URL")
+			return errors.New("empty URL")
 		}
 		s.baseURL = url
 		return nil
-	}
+	}}
 }
 
 // WithHTTPClient sends requests with c instead of the SDK's tuned default client. Whatever
-// client is given, redirects to another origin or from https to http are refused.
+// client is given, redirects to another origin or from https to http are refused. NewClient only.
 func WithHTTPClient(c *http.Client) Option {
-	return func(s *settings) error {
+	return option{"WithHTTPClient", atNewClient, func(s *settings) error {
 		if c == nil {
-			return errors.New("reeflow: WithHTTPClient: nil client")
+			return errors.New("nil client")
 		}
 		s.httpClient = c
 		return nil
-	}
+	}}
 }
 
-// WithBasicAuth authenticates every request with HTTP Basic authentication (see BasicAuth).
-// Of several auth options, the last one wins.
+// WithBasicAuth authenticates with HTTP Basic authentication (see BasicAuth). Of several auth
+// options, the last one wins; given to a call, it replaces the client's credentials for that call.
 func WithBasicAuth(keyID, secret string) Option {
-	return withStaticAuth(keyID, secret, AuthBasic)
+	return withStaticAuth("WithBasicAuth", keyID, secret, AuthBasic)
 }
 
-// WithHMACAuth signs every request in HMAC signature mode (see HMACAuth). Each attempt is
-// signed afresh, and a clock offset reported by the server is learned and corrected.
+// WithHMACAuth signs every request in HMAC signature mode (see HMACAuth). Each attempt is signed
+// afresh, and a clock offset reported by the server is learned and corrected. Of several auth
+// options, the last one wins; given to a call, it replaces the client's credentials for that call.
 func WithHMACAuth(keyID, secret string) Option {
-	return withStaticAuth(keyID, secret, AuthHMAC)
+	return withStaticAuth("WithHMACAuth", keyID, secret, AuthHMAC)
 }
 
-func withStaticAuth(keyID, secret string, mode AuthMode) Option {
-	return func(s *settings) error {
+func withStaticAuth(name, keyID, secret string, mode AuthMode) Option {
+	return option{name, atAll, func(s *settings) error {
 		creds := Credentials{KeyID: keyID, Secret: NewSecret(secret)}
 		if err := creds.Validate(); err != nil {
 			return err
 		}
-		s.auth = staticAuthSpec{creds: creds, authMode: mode}
+		s.auth = staticAuthSpec{creds: creds, mode: mode}
 		return nil
-	}
+	}}
 }
 
 // WithCredentialsProvider asks p for credentials before every attempt and authenticates with
 // mode, so keys rotate without restarting the program.
 func WithCredentialsProvider(p CredentialsProvider, mode AuthMode) Option {
-	return func(s *settings) error {
+	return option{"WithCredentialsProvider", atAll, func(s *settings) error {
 		if p == nil {
-			return errors.New("reeflow: WithCredentialsProvider: nil provider")
+			return errors.New("nil provider")
 		}
 		if mode != AuthBasic && mode != AuthHMAC {
-			return fmt.Errorf("reeflow: WithCredentialsProvider: unknown %s", mode)
+			return fmt.Errorf("unknown %s", mode)
 		}
-		s.auth = providerAuthSpec{provider: p, authMode: mode}
+		s.auth = providerAuthSpec{provider: p, mode: mode}
 		return nil
-	}
+	}}
 }
 
-// WithRequestEditor adds an editor that runs on every request, before authentication. An
-// editor must not add credentials: a request carrying two is refused (ErrMultipleCredentials).
+// WithRequestEditor runs fn on every request, before authentication: given to NewClient, on
+// every call's; given to a call, after the client's editors. An editor must not add
+// credentials: a request carrying two is refused (ErrMultipleCredentials).
 func WithRequestEditor(fn RequestEditorFn) Option {
-	return func(s *settings) error {
+	return editorOption("WithRequestEditor", fn)
+}
+
+func editorOption(name string, fn RequestEditorFn) option {
+	return option{name, atAll, func(s *settings) error {
 		if fn == nil {
-			return errors.New("reeflow: WithRequestEditor: nil editor")
+			return errors.New("nil editor")
 		}
-		s.editors = append(s.editors, fn)
+		// The full slice expression makes append copy: a call never writes into the client's editors.
+		s.t.Editors = append(s.t.Editors[:len(s.t.Editors):len(s.t.Editors)], transport.Editor(fn))
 		return nil
-	}
+	}}
+}
+
+// WithHeader adds a header to every request: of the client, or of one call (after the
+// client's). Headers that carry credentials (Authorization, Proxy-Authorization, X-API-*) are
+// refused, since the client authenticates every request itself, and so are headers that
+// net/http computes (Host, Content-Length, Transfer-Encoding, Connection).
+func WithHeader(name, value string) Option {
+	return option{"WithHeader", atAll, func(s *settings) error {
+		if err := transport.CheckHeader(name, value); err != nil {
+			return err
+		}
+		if !s.ownsHeader {
+			s.t.Header, s.ownsHeader = s.t.Header.Clone(), true
+		}
+		if s.t.Header == nil {
+			s.t.Header = make(http.Header, 1)
+		}
+		s.t.Header.Add(name, value)
+		return nil
+	}}
 }
 
 // WithUserAgent appends product (such as "my-service/1.2") to the "reeflow-go/<version>" User-Agent.
 func WithUserAgent(product string) Option {
-	return func(s *settings) error {
+	return option{"WithUserAgent", atAll, func(s *settings) error {
 		for _, r := range product {
 			if r < 0x20 || r == 0x7f {
-				return errors.New("reeflow: WithUserAgent: control character in product")
+				return errors.New("control character in product")
 			}
 		}
-		s.userAgent = product
+		s.t.UserAgent = userAgent(product)
 		return nil
-	}
+	}}
 }
 
 // WithMaxRetries sets how many times a failed request may be retried after the first attempt
 // (default 2; 0 disables retries).
 func WithMaxRetries(n int) Option {
-	return func(s *settings) error {
+	return option{"WithMaxRetries", atAll, func(s *settings) error {
 		if n < 0 {
-			return fmt.Errorf("reeflow: WithMaxRetries: negative count %d", n)
+			return fmt.Errorf("negative count %d", n)
 		}
-		s.maxRetries = n
+		s.t.MaxRetries = n
 		return nil
-	}
+	}}
 }
 
-// WithTimeout bounds each attempt of a call, not the whole call: sending the request, waiting for
+// WithAttemptTimeout bounds each attempt, not the whole call: sending the request, waiting for
 // the response and reading its body (default 60 s; 0 leaves attempts bounded only by the
 // context). A timed-out attempt of a retryable request is retried; the caller's context bounds
-// the whole call. WithAttemptTimeout overrides it for one call.
-func WithTimeout(d time.Duration) Option {
-	return func(s *settings) error {
+// the whole call.
+func WithAttemptTimeout(d time.Duration) Option {
+	return option{"WithAttemptTimeout", atAll, func(s *settings) error {
 		if d < 0 {
-			return fmt.Errorf("reeflow: WithTimeout: negative duration %s", d)
+			return fmt.Errorf("negative duration %s", d)
 		}
-		s.timeout = d
+		s.t.AttemptTimeout = d
 		return nil
-	}
+	}}
 }
 
-// WithMaxRetryAfter caps how long a Retry-After header can make the client wait (default 60 s).
+// WithMaxRetryAfter caps how long a Retry-After header can make a call wait (default 60 s).
 func WithMaxRetryAfter(d time.Duration) Option {
-	return func(s *settings) error {
+	return option{"WithMaxRetryAfter", atAll, func(s *settings) error {
 		if d < 0 {
-			return fmt.Errorf("reeflow: WithMaxRetryAfter: negative duration %s", d)
+			return fmt.Errorf("negative duration %s", d)
 		}
-		s.maxRetryAfter = d
+		s.t.MaxRetryAfter = d
 		return nil
-	}
+	}}
 }
 
 // WithMaxClockSkew bounds the clock offset that HMAC mode learns from a server's Date header
 // after a "Request timestamp expired" answer (default 15 minutes). A Date further off is ignored
 // and logged: an offset learned without bound would let one forged response make the client sign
-// requests that stay valid, and replayable, far into the future.
+// requests that stay valid, and replayable, far into the future. NewClient only.
 func WithMaxClockSkew(d time.Duration) Option {
-	return func(s *settings) error {
+	return option{"WithMaxClockSkew", atNewClient, func(s *settings) error {
 		if d < 0 {
-			return fmt.Errorf("reeflow: WithMaxClockSkew: negative duration %s", d)
+			return fmt.Errorf("negative duration %s", d)
 		}
 		s.maxClockSkew = d
 		return nil
-	}
+	}}
 }
 
 // WithLogger logs one record per attempt (method, path, status, attempt, duration, request ID,
 // retry wait) at Debug, and failed attempts at Warn. Credentials, passwords, tokens and bodies
-// are never logged.
+// are never logged. A nil logger turns logging off.
 func WithLogger(l *slog.Logger) Option {
-	return func(s *settings) error {
-		s.logger = l
+	return option{"WithLogger", atAll, func(s *settings) error {
+		s.t.Logger = l
 		return nil
-	}
+	}}
 }
 
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
+// WithBodyField sets a field of the call's JSON request body that the typed parameters do not
+// have, such as a field Reeflow added after this SDK was released. path names the field, with
+// dots between nested object keys ("user.attributes"); objects on the way are created when
+// absent. value is encoded with encoding/json; a json.RawMessage goes in as it is. A call only,
+// and one that sends a JSON body.
+func WithBodyField(path string, value any) Option {
+	return option{"WithBodyField", atCall, func(s *settings) error {
+		f, err := transport.NewBodyField(path, value)
+		if err != nil {
+			return err
+		}
+		s.t.BodyFields = append(s.t.BodyFields, f)
 		return nil
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	}
+	}}
 }
 
-// fullJitter returns a random wait in [0, limit).
-func fullJitter(limit time.Duration) time.Duration {
-	if limit <= 0 {
-		return 0
+// WithResponseInto fills r when the call returns, whether it succeeded or failed: the status,
+// headers, request ID, number of attempts and raw body of the last attempt. Use it to read
+// fields this SDK does not decode, or to log the request ID of a successful call. A call only.
+func WithResponseInto(r *Response) Option {
+	return option{"WithResponseInto", atCall, func(s *settings) error {
+		if r == nil {
+			return errors.New("nil *Response")
+		}
+		s.response = r
+		s.t.KeepBody = true
+		return nil
+	}}
+}
+
+// WithIdempotent declares that repeating the call cannot do anything twice, so that Client.Do
+// may retry a POST (or another method that is not idempotent by definition) the way it retries
+// a GET. Client.Do only: the service methods know which of their calls are safe to repeat.
+func WithIdempotent() Option {
+	return option{"WithIdempotent", atDoCall, func(s *settings) error {
+		s.t.Idempotent = true
+		return nil
+	}}
+}
+
+// applyOptions applies opts in order; a nil option is skipped.
+func (s *settings) applyOptions(opts []Option, where scope) error {
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt.apply(s, where); err != nil {
+			return err
+		}
 	}
-	return rand.N(limit) //nolint:gosec // jitter spreads retries; it needs no unpredictability
+	return nil
+}
+
+func userAgent(product string) string {
+	ua := "reeflow-go/" + Version
+	if product != "" {
+		ua += " " + product
+	}
+	return ua
 }

@@ -1,10 +1,15 @@
 package reeflow_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,7 +113,7 @@ func TestWithBodyField(t *testing.T) {
 		"unencodable value": {func() error {
 			_, err := client.Sessions.Create(ctx, reeflow.CreateSessionParams{UserID: "u"}, reeflow.WithBodyField("f", func() {}))
 			return err
-		}, `WithBodyField "f": encode value`},
+		}, `WithBodyField: "f": encode value`},
 	} {
 		err := tc.call()
 		require.Error(t, err, name)
@@ -125,12 +130,12 @@ func TestPerCallRetriesTimeoutAndHeaders(t *testing.T) {
 	var resp reeflow.Response
 
 	srv.FailNext(1, http.StatusServiceUnavailable, 0)
-	_, err := client.Connections.List(ctx, reeflow.WithCallMaxRetries(0), reeflow.WithResponseInto(&resp))
+	_, err := client.Connections.List(ctx, reeflow.WithMaxRetries(0), reeflow.WithResponseInto(&resp))
 	require.ErrorIs(t, err, reeflow.ErrServer, "no retry for this call")
 	assert.Equal(t, 1, resp.Attempts)
 
 	srv.FailNext(4, http.StatusServiceUnavailable, 0)
-	_, err = client.Connections.List(ctx, reeflow.WithCallMaxRetries(4), reeflow.WithResponseInto(&resp))
+	_, err = client.Connections.List(ctx, reeflow.WithMaxRetries(4), reeflow.WithResponseInto(&resp))
 	require.NoError(t, err, "four retries for this call, two for the client")
 	assert.Equal(t, 5, resp.Attempts)
 
@@ -162,8 +167,8 @@ func TestPerCallRetriesTimeoutAndHeaders(t *testing.T) {
 		require.Error(t, err, name)
 		assert.ErrorContains(t, err, "WithHeader", name)
 	}
-	_, err = slow.Connections.List(ctx, reeflow.WithCallMaxRetries(-1))
-	assert.ErrorContains(t, err, "WithCallMaxRetries: negative count -1")
+	_, err = slow.Connections.List(ctx, reeflow.WithMaxRetries(-1))
+	assert.ErrorContains(t, err, "WithMaxRetries: negative count -1")
 	_, err = slow.Connections.List(ctx, reeflow.WithAttemptTimeout(-time.Second))
 	assert.ErrorContains(t, err, "WithAttemptTimeout: negative duration")
 	_, err = slow.Connections.List(ctx, reeflow.WithResponseInto(nil))
@@ -226,9 +231,10 @@ func TestHMACErrorSentinels(t *testing.T) {
 	assert.NotErrorIs(t, err, reeflow.ErrTimestampExpired)
 	assert.NotErrorIs(t, err, reeflow.ErrInvalidAPIKeySecret, "a Basic row does not match an HMAC failure")
 
-	// A request signed an hour ago, sent by hand so that no clock correction applies.
-	past := func() time.Time { return time.Now().Add(-time.Hour) }
-	signer, err := reeflow.HMACAuth(key.ID, key.Secret, reeflow.WithSigningClock(past))
+	// A request signed an hour before the server's clock, sent by hand so that no clock
+	// correction applies.
+	srv.SetClock(func() time.Time { return time.Now().Add(time.Hour) })
+	signer, err := reeflow.HMACAuth(key.ID, key.Secret)
 	require.NoError(t, err)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/connections", nil)
 	require.NoError(t, err)
@@ -271,4 +277,124 @@ func TestListsReturnNilOnError(t *testing.T) {
 	conns, err := client.Connections.List(context.Background())
 	require.ErrorContains(t, err, "connection conn_2 has no type")
 	assert.Nil(t, conns)
+}
+
+// TestOptionsWhereTheyHaveNoMeaningAreErrors: an option given where it means nothing is an error
+// there, naming it, never silently ignored; a call's is refused before anything is sent.
+func TestOptionsWhereTheyHaveNoMeaningAreErrors(t *testing.T) {
+	t.Parallel()
+	var resp reeflow.Response
+	for _, tc := range []struct {
+		opt  reeflow.Option
+		want string
+	}{
+		{reeflow.WithResponseInto(&resp), "WithResponseInto applies to a single call only, not to NewClient"},
+		{reeflow.WithBodyField("extra", 1), "WithBodyField applies to a single call only, not to NewClient"},
+		{reeflow.WithIdempotent(), "WithIdempotent applies to Client.Do only: a service method knows which of its calls are safe to repeat"},
+	} {
+		_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), tc.opt)
+		assert.EqualError(t, err, "reeflow: "+tc.want)
+	}
+
+	client, rec := newRecorder(t, reply(200, `[]`))
+	ctx := context.Background()
+	for _, tc := range []struct {
+		opt  reeflow.Option
+		want string
+	}{
+		{reeflow.WithBaseURL("https://elsewhere.example"), "WithBaseURL applies to NewClient only, not to a call"},
+		{reeflow.WithHTTPClient(http.DefaultClient), "WithHTTPClient applies to NewClient only, not to a call"},
+		{reeflow.WithMaxClockSkew(time.Minute), "WithMaxClockSkew applies to NewClient only, not to a call"},
+		{reeflow.WithIdempotent(), "WithIdempotent applies to Client.Do only: a service method knows which of its calls are safe to repeat"},
+		{reeflow.WithBodyField("extra", 1), "WithBodyField: list connections sends no request body"},
+		{reeflow.RequestEditorFn(nil), "RequestEditorFn: nil editor"},
+	} {
+		_, err := client.Connections.List(ctx, tc.opt)
+		assert.EqualError(t, err, "reeflow: list connections: "+tc.want)
+	}
+	assert.Empty(t, rec.all(), "nothing was sent")
+
+	// The same options are fine where they mean something.
+	var out []any
+	require.NoError(t, client.Do(ctx, http.MethodPost, "queries", map[string]any{}, &out,
+		reeflow.WithIdempotent(), reeflow.WithBodyField("extra", 1), reeflow.WithResponseInto(&resp)))
+	assert.JSONEq(t, `{"extra":1}`, string(rec.last(t).Body))
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// TestCallOptionsOverrideTheClientsForThatCallOnly: a call's editors and headers come after the
+// client's, its credentials replace the client's, and none of it reaches the next call.
+func TestCallOptionsOverrideTheClientsForThatCallOnly(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	other := srv.AddKey("other")
+	var order []string
+	var mu sync.Mutex
+	editor := func(name string) reeflow.RequestEditorFn {
+		return func(context.Context, *http.Request) error {
+			mu.Lock()
+			defer mu.Unlock()
+			order = append(order, name)
+			return nil
+		}
+	}
+	client := srv.Client(
+		reeflow.WithHeader("X-Client", "c"), editor("client"),
+		reeflow.WithUserAgent("svc/1"), reeflow.WithLogger(nil),
+	)
+	ctx := context.Background()
+	var logs bytes.Buffer
+	callLogger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+
+	_, err := client.Connections.List(ctx,
+		reeflow.WithHeader("X-Call", "1"), reeflow.WithHeader("X-Client", "call"), editor("call"),
+		reeflow.WithBasicAuth(other.ID, other.Secret), reeflow.WithUserAgent("job/2"), reeflow.WithLogger(callLogger))
+	require.NoError(t, err)
+	_, err = client.Connections.List(ctx)
+	require.NoError(t, err)
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	first, second := reqs[0], reqs[1]
+	assert.Equal(t, []string{"c", "call"}, first.Header.Values("X-Client"), "the call's header is added to the client's")
+	assert.Equal(t, "1", first.Header.Get("X-Call"))
+	assert.Equal(t, other.ID, first.KeyID, "the call's credentials replace the client's")
+	assert.Equal(t, "reeflow-go/"+reeflow.Version+" job/2", first.Header.Get("User-Agent"))
+	assert.Contains(t, logs.String(), `op="list connections"`, "the call's logger logged its call")
+
+	assert.Equal(t, []string{"c"}, second.Header.Values("X-Client"), "the next call has the client's headers only")
+	assert.Empty(t, second.Header.Get("X-Call"))
+	assert.Equal(t, srv.Key().ID, second.KeyID, "and the client's credentials")
+	assert.Equal(t, "reeflow-go/"+reeflow.Version+" svc/1", second.Header.Get("User-Agent"))
+	assert.Equal(t, 1, strings.Count(logs.String(), "reeflow: request"), "and the client's logger (none)")
+	assert.Equal(t, []string{"client", "call", "client"}, order, "a call's editors run after the client's, and only for that call")
+}
+
+// TestCallOptionsAreSafeForConcurrentCalls: calls that add headers and editors at the same time
+// never see each other's (the client's settings are copied, never appended to in place).
+func TestCallOptionsAreSafeForConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	noop := reeflow.RequestEditorFn(func(context.Context, *http.Request) error { return nil })
+	// Three editors: a slice of three has room for a fourth, which a call must not write into.
+	client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithHeader("X-Client", "c"), noop, noop, noop)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := strconv.Itoa(i)
+			_, err := client.Connections.List(context.Background(), reeflow.WithHeader("X-Call", id),
+				reeflow.RequestEditorFn(func(_ context.Context, req *http.Request) error {
+					req.Header.Set("X-Editor", id)
+					return nil
+				}))
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	for _, r := range rec.all() {
+		assert.Equal(t, []string{"c"}, r.Header.Values("X-Client"))
+		assert.Len(t, r.Header.Values("X-Call"), 1)
+		assert.Equal(t, r.Header.Get("X-Call"), r.Header.Get("X-Editor"), "each call ran its own editor only")
+	}
 }

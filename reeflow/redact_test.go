@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,10 +134,6 @@ func TestRedactionKeepsWhatIsUseful(t *testing.T) {
 	b, err := json.Marshal(reeflow.Credentials{KeyID: "key_1", Secret: reeflow.NewSecret(canarySecret)})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"KeyID":"key_1","Secret":"[REDACTED]"}`, string(b))
-
-	client, err := reeflow.NewClient(reeflow.WithBaseURL("https://eu.reeflow.example"), reeflow.WithHMACAuth("key_1", canarySecret))
-	require.NoError(t, err)
-	assert.Equal(t, "reeflow.Client{BaseURL:https://eu.reeflow.example/ Auth:hmac}", fmt.Sprint(client))
 }
 
 func TestPasswordStillReachesTheAPI(t *testing.T) {
@@ -147,4 +144,17 @@ func TestPasswordStillReachesTheAPI(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Contains(t, string(rec.last(t).Body), `"password":"`+canaryPassword+`"`)
+}
+
+// A Response holds the raw body, session tokens included: printing and logging show its size.
+func TestResponseNeverPrintsItsBody(t *testing.T) {
+	t.Parallel()
+	resp := reeflow.Response{StatusCode: 201, RequestID: "req_1", Attempts: 1, Body: []byte(`{"token":"` + canaryToken + `"}`)}
+	out := printAll(t, resp, false) // like a model, not from an unexported field: see README
+	assert.NotContains(t, out, canaryToken)
+	assert.Contains(t, fmt.Sprint(resp), "Body:[")
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("call", "resp", resp)
+	assert.Contains(t, logged.String(), `"body_bytes"`)
+	assert.NotContains(t, logged.String(), canaryToken)
 }

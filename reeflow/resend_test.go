@@ -163,3 +163,16 @@ func TestCreateReachesTheServerAtMostOnce(t *testing.T) {
 		}
 	}
 }
+
+// A body-less call that must not be repeated reaches the server once over HTTP/2 too:
+// net/http re-sends a request without a body on a stream reset, whatever GetBody says.
+func TestBodylessPostReachesTheServerOnce(t *testing.T) {
+	t.Parallel()
+	srv := newResetServer(t)
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.url), reeflow.WithHTTPClient(srv.client), reeflow.WithBasicAuth(docKeyID, docSecret))
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	require.Error(t, client.Do(ctx, http.MethodPost, "embedded-users/u_1/disable", nil, nil))
+	assert.Equal(t, int32(1), srv.received.Load())
+}

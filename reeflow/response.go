@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/reeflow/reeflow-go/internal/safetext"
 )
 
 // Response is what the last attempt of a call received, filled by WithResponseInto: the way
@@ -22,11 +24,11 @@ type Response struct {
 // Format prints the status, request ID, attempts and the size of the body, for every verb.
 func (r Response) Format(f fmt.State, _ rune) {
 	_, _ = fmt.Fprintf(f, "reeflow.Response{StatusCode:%d RequestID:%s Attempts:%d Body:[%d bytes]}",
-		r.StatusCode, cleanText(r.RequestID, maxIDInError), r.Attempts, len(r.Body))
+		r.StatusCode, safetext.Clean(r.RequestID, safetext.MaxID), r.Attempts, len(r.Body))
 }
 
 // LogValue logs the status, request ID, attempts and the size of the body.
 func (r Response) LogValue() slog.Value {
-	return slog.GroupValue(slog.Int("status", r.StatusCode), slog.String("request_id", cleanText(r.RequestID, maxIDInError)),
+	return slog.GroupValue(slog.Int("status", r.StatusCode), slog.String("request_id", safetext.Clean(r.RequestID, safetext.MaxID)),
 		slog.Int("attempts", r.Attempts), slog.Int("body_bytes", len(r.Body)))
 }

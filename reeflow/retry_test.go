@@ -131,7 +131,7 @@ func TestBodyReadTimeoutIsRetried(t *testing.T) {
 			return
 		}
 		reply(200, `[]`)(w, r)
-	}, append(noWaits(&waits{}), reeflow.WithTimeout(200*time.Millisecond), reeflow.WithMaxRetries(1))...)
+	}, append(noWaits(&waits{}), reeflow.WithAttemptTimeout(200*time.Millisecond), reeflow.WithMaxRetries(1))...)
 	_, err := client.Connections.List(context.Background())
 	require.NoError(t, err, "the attempt that timed out reading its body was retried")
 	assert.Len(t, rec.all(), 2)
@@ -148,7 +148,7 @@ func TestDefaultAttemptTimeout(t *testing.T) {
 	client, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret))
 	require.NoError(t, err)
 	assert.Equal(t, 60*time.Second, reeflow.AttemptTimeout(client), "no call hangs forever by default")
-	client, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithTimeout(0))
+	client, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithAttemptTimeout(0))
 	require.NoError(t, err)
 	assert.Zero(t, reeflow.AttemptTimeout(client), "0 leaves attempts to the context")
 }
@@ -300,7 +300,7 @@ func TestTimeoutPerAttempt(t *testing.T) {
 			return
 		}
 		reply(200, `[]`)(w, r)
-	}, append(noWaits(&waits{}), reeflow.WithTimeout(500*time.Millisecond), reeflow.WithMaxRetries(1))...)
+	}, append(noWaits(&waits{}), reeflow.WithAttemptTimeout(500*time.Millisecond), reeflow.WithMaxRetries(1))...)
 	_, err := client.Connections.List(context.Background())
 	require.NoError(t, err, "the timed-out attempt was retried")
 	assert.Len(t, rec.all(), 2)
@@ -327,55 +327,6 @@ func TestCallersContextBoundsTheWholeCall(t *testing.T) {
 	cancelNow()
 	_, err = client.Connections.List(canceled)
 	require.ErrorIs(t, err, context.Canceled)
-}
-
-func TestRedirects(t *testing.T) {
-	t.Parallel()
-	var elsewhere atomic.Int32
-	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
-	defer other.Close()
-	tlsOther := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
-	defer tlsOther.Close()
-
-	redirectTo := func(target string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/moved" {
-				reply(200, `[]`)(w, r)
-				return
-			}
-			http.Redirect(w, r, target, http.StatusTemporaryRedirect)
-		}
-	}
-	// Another origin, with the SDK's client and with a user's client that follows everything.
-	for _, hc := range []*http.Client{nil, {CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}} {
-		opts := []reeflow.Option{}
-		if hc != nil {
-			opts = append(opts, reeflow.WithHTTPClient(hc))
-		}
-		client, _ := newRecorder(t, redirectTo(other.URL+"/connections"), opts...)
-		_, err := client.Connections.List(context.Background())
-		require.ErrorIs(t, err, reeflow.ErrRedirectRefused)
-		assert.Contains(t, err.Error(), other.URL)
-	}
-	assert.Zero(t, elsewhere.Load(), "nothing, and so no credential, reached the other origin")
-
-	// https to http on the same host.
-	var sawAuth atomic.Value
-	plain := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { sawAuth.Store(r.Header.Get("Authorization")) }))
-	defer plain.Close()
-	secure := httptest.NewTLSServer(redirectTo(plain.URL + "/connections"))
-	defer secure.Close()
-	client, err := reeflow.NewClient(reeflow.WithBaseURL(secure.URL), reeflow.WithHTTPClient(secure.Client()), reeflow.WithBasicAuth(docKeyID, docSecret))
-	require.NoError(t, err)
-	_, err = client.Connections.List(context.Background())
-	require.ErrorIs(t, err, reeflow.ErrRedirectRefused)
-	assert.Nil(t, sawAuth.Load())
-
-	// A redirect within the origin is followed.
-	client, rec := newRecorder(t, redirectTo("/moved"))
-	_, err = client.Connections.List(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, "/moved", rec.last(t).RawPath)
 }
 
 func TestErrorBodiesAreDrainedSoConnectionsAreReused(t *testing.T) {

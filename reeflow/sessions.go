@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reeflow/reeflow-go/internal/api"
+	"github.com/reeflow/reeflow-go/internal/transport"
 )
 
 // CreateSessionParams describe an embed session. Zero times are omitted, so Reeflow applies
@@ -74,21 +75,29 @@ func (s *Session) UnmarshalJSON(b []byte) error {
 // SessionsService mints embed session tokens.
 type SessionsService struct{ c *client }
 
-var opCreateSession = operation{name: "create session", retry: retryIdempotent, sendsBody: true}
+// client returns the client the service sends through (see ConnectionsService.client).
+func (s *SessionsService) client() *client {
+	if s == nil {
+		return nil
+	}
+	return s.c
+}
+
+var opCreateSession = operation{name: "create session", policy: transport.RetryIdempotent, sendsBody: true}
 
 const maxSubjectID = 64
 
 // Create mints an embed session token for a user: POST /sessions. An expiration more than
 // 24 hours ahead gives a *BadRequestError with Code "INVALID_EXPIRATION".
-func (s *SessionsService) Create(ctx context.Context, p CreateSessionParams, opts ...CallOption) (*Session, error) {
+func (s *SessionsService) Create(ctx context.Context, p CreateSessionParams, opts ...Option) (*Session, error) {
 	body, err := createSessionBody(p)
 	if err != nil {
 		return nil, opError(opCreateSession, err)
 	}
 	out := new(Session)
-	err = s.c.do(ctx, call{op: opCreateSession, build: func(base string) (*http.Request, error) {
+	err = s.client().do(ctx, opCreateSession, opts, func(base string) (*http.Request, error) {
 		return api.NewCreateSessionRequest(base, body)
-	}, decode: out.UnmarshalJSON}, opts)
+	}, out.UnmarshalJSON)
 	if err != nil {
 		return nil, err
 	}

@@ -318,3 +318,13 @@ func TestIDsThatCouldReachAnotherEndpointAreRefused(t *testing.T) {
 	_, err := client.Connections.Get(ctx, "conn_9f2c-ABC.1")
 	require.NoError(t, err, "an ordinary ID still works")
 }
+
+// A create whose answer cannot be decoded says the connection may exist.
+func TestUndecodableCreateSaysTheConnectionMayExist(t *testing.T) {
+	t.Parallel()
+	client, _ := newRecorder(t, reply(201, `{"id":"conn_1","type":"pg","config":{"port":"`+strings.Repeat("9", 60_000)+`"}}`))
+	_, err := client.Connections.Create(context.Background(), pgParamsSSL)
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "the connection may have been created")
+	assert.Less(t, len(err.Error()), 700, "the decoder's message is bounded")
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reeflow/reeflow-go/internal/hmacsig"
+	"github.com/reeflow/reeflow-go/internal/transport"
 	"github.com/reeflow/reeflow-go/reeflow"
 )
 
@@ -26,11 +27,13 @@ const (
 func (p *probe) checkHMAC(ctx context.Context) {
 	const factCanonical = "HMAC: Reeflow accepts the SDK's canonical string (" + `METHOD "\n" PATH?QUERY "\n" TIMESTAMP "\n" hex(sha256(BODY))` + ")"
 	source := Assumed // the headers are documented; the canonical string is this SDK's
-	sdk, err := reeflow.HMACAuth(p.cfg.keyID, p.cfg.secret, reeflow.WithSigningClock(p.serverNow))
-	if err != nil {
+	creds := reeflow.Credentials{KeyID: p.cfg.keyID, Secret: reeflow.NewSecret(p.cfg.secret)}
+	if err := creds.Validate(); err != nil {
 		p.record("hmac.canonical", factCanonical, source, Inconclusive, err.Error())
 		return
 	}
+	// The SDK's own signer, timed by the server's clock as a Client corrects its own.
+	sdk := transport.HMACEditor(transport.Credentials{KeyID: p.cfg.keyID, Secret: p.cfg.secret}, p.serverNow)
 	r := p.send(ctx, http.MethodGet, "/connections", nil, func(req *http.Request, _ []byte) error { return sdk(req.Context(), req) })
 	var accepted *hmacsig.Variant
 	switch {

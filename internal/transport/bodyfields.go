@@ -1,43 +1,67 @@
-package reeflow
+package transport
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 )
 
-// bodyField is a WithBodyField: a dotted path into the JSON request body and the encoded value.
-type bodyField struct {
-	path  string
-	keys  []string
-	value json.RawMessage
-}
-
-func bodyFieldPath(path string) ([]string, error) {
+// NewBodyField checks a WithBodyField: path names the field, with dots between nested object
+// keys, and value is encoded with encoding/json (a json.RawMessage goes in as it is).
+func NewBodyField(path string, value any) (BodyField, error) {
 	if path == "" {
-		return nil, errors.New("empty field path")
+		return BodyField{}, errors.New("empty field path")
 	}
 	keys := strings.Split(path, ".")
 	for _, k := range keys {
 		if k == "" {
-			return nil, fmt.Errorf("field path %q has an empty key", path)
+			return BodyField{}, fmt.Errorf("field path %q has an empty key", path)
 		}
 	}
-	return keys, nil
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return BodyField{}, fmt.Errorf("%q: encode value: %w", path, err)
+	}
+	return BodyField{Path: path, keys: keys, value: raw}, nil
+}
+
+// setRequestBodyFields rewrites the request's JSON body with the fields set.
+func setRequestBodyFields(req *http.Request, fields []BodyField) error {
+	body, err := replayableBody(req)
+	switch {
+	case err != nil:
+		return fmt.Errorf("WithBodyField: %w", err)
+	case body == nil:
+		return errors.New("WithBodyField: the request has no body")
+	}
+	if body, err = setBodyFields(body, fields); err != nil {
+		return err
+	}
+	SetBody(req, body)
+	return nil
+}
+
+// SetBody makes body the request's body, replayable for signing and for net/http's own retries.
+func SetBody(req *http.Request, body []byte) {
+	req.ContentLength = int64(len(body))
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 }
 
 // setBodyFields returns body, a JSON object, with each field set. Numbers and the order of the
 // fields the body already had are kept as they were sent.
-func setBodyFields(body []byte, fields []bodyField) ([]byte, error) {
+func setBodyFields(body []byte, fields []BodyField) ([]byte, error) {
 	var root orderedObject
 	if err := root.decode(body); err != nil {
 		return nil, fmt.Errorf("WithBodyField: request body is not a JSON object: %w", err)
 	}
 	for _, f := range fields {
 		if err := root.set(f.keys, f.value); err != nil {
-			return nil, fmt.Errorf("WithBodyField %q: %w", f.path, err)
+			return nil, fmt.Errorf("WithBodyField %q: %w", f.Path, err)
 		}
 	}
 	return root.encode(), nil

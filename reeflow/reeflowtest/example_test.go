@@ -136,7 +136,7 @@ func ExampleServer_AddFault_delay() {
 	srv, _ := reeflowtest.Start()
 	defer srv.Close()
 	srv.AddFault(reeflowtest.Fault{Path: "/connections", Delay: time.Hour})
-	client := srv.Client(reeflow.WithTimeout(50*time.Millisecond), reeflow.WithMaxRetries(0))
+	client := srv.Client(reeflow.WithAttemptTimeout(50*time.Millisecond), reeflow.WithMaxRetries(0))
 	_, err := client.Connections.List(context.Background())
 	fmt.Println(errors.Is(err, context.DeadlineExceeded))
 	// Output: true

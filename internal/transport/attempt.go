@@ -1,0 +1,173 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/reeflow/reeflow-go/internal/hmacsig"
+	"github.com/reeflow/reeflow-go/internal/safetext"
+)
+
+// attempt sends the requests of one call.
+type attempt struct {
+	p      *Pipeline
+	call   *Call
+	s      *Settings
+	policy Policy
+}
+
+// attemptResult is what one attempt produced.
+type attemptResult struct {
+	err        error // nil on success
+	status     int   // 0 when no response came
+	header     http.Header
+	requestID  string
+	body       []byte        // the error body, or a 2xx body kept for the caller
+	retryAfter time.Duration // from a non-2xx answer's Retry-After
+	retryable  bool          // the policy allows sending the request again
+	transient  bool          // an idempotent call would have been retried
+
+	// For the log record of the attempt.
+	method, path string
+	duration     time.Duration
+}
+
+// send sends the request once.
+func (a *attempt) send(ctx context.Context) (res attemptResult) {
+	if a.s.AttemptTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.s.AttemptTimeout)
+		defer cancel()
+	}
+	req, err := a.prepare(ctx)
+	if err != nil {
+		return attemptResult{err: err}
+	}
+	res.method, res.path = req.Method, req.URL.EscapedPath()
+	start := a.p.clock.Now()
+	defer func() { res.duration = a.p.clock.Now().Sub(start) }()
+
+	resp, err := a.p.http.Do(req)
+	if err != nil {
+		if resp != nil { // a refused redirect returns the previous response, body closed
+			err = fmt.Errorf("%w (after HTTP %d)", err, resp.StatusCode)
+		}
+		res.err = err
+		res.transient = !permanentTransportError(err)
+		res.retryable = res.transient && (a.policy == RetryIdempotent || neverSent(err))
+		return res
+	}
+	defer resp.Body.Close()
+	res.status, res.requestID, res.header = resp.StatusCode, resp.Header.Get("X-Request-Id"), resp.Header
+	switch {
+	case resp.StatusCode < 200:
+		// The SDK never asks for an upgrade, and net/http handles every other 1xx itself. A 101
+		// hands over the raw connection, which no context or timeout bounds: never read it.
+		res.err = fmt.Errorf("unexpected %d response", resp.StatusCode)
+	case resp.StatusCode > 299:
+		a.failed(resp, &res)
+	default:
+		a.succeeded(resp, &res)
+	}
+	return res
+}
+
+// failed classifies a non-2xx answer.
+func (a *attempt) failed(resp *http.Response, res *attemptResult) {
+	now := a.p.clock.Now()
+	res.body = readErrorBody(resp.Body)
+	res.retryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
+	res.err = a.p.statusError(resp.StatusCode, resp.Header, res.body, now)
+	res.transient = retryableStatus(resp.StatusCode)
+	// A 429 means the server did not act on the request: even a create may be sent again.
+	res.retryable = res.transient && (a.policy == RetryIdempotent || resp.StatusCode == http.StatusTooManyRequests)
+}
+
+// succeeded reads and decodes a 2xx answer.
+func (a *attempt) succeeded(resp *http.Response, res *attemptResult) {
+	if a.call.Decode == nil && !a.s.KeepBody {
+		drain(resp.Body)
+		return
+	}
+	body, err := readSuccessBody(resp)
+	if err != nil {
+		// The server acted and answered; only reading its answer failed.
+		res.err = fmt.Errorf("read %d response: %w", resp.StatusCode, err)
+		res.transient = true
+		res.retryable = a.policy == RetryIdempotent
+		return
+	}
+	if a.s.KeepBody {
+		res.body = body
+	}
+	if err := a.decode(body); err != nil {
+		// The server acted; another attempt would not give a better answer. The decoder's
+		// message can quote what the server sent: bound it and escape its control characters.
+		res.err = fmt.Errorf("decode %d response: %s", resp.StatusCode, safetext.Clean(err.Error(), safetext.MaxMessage))
+		if a.policy == RetryUnsent {
+			res.err = fmt.Errorf("%w (%s)", res.err, a.call.notRetried())
+		}
+	}
+}
+
+func (a *attempt) decode(body []byte) error {
+	switch {
+	case a.call.Decode == nil:
+		return nil
+	case len(body) == 0 && a.call.EmptyBodyOK:
+		return nil
+	case len(body) == 0:
+		return errors.New("empty body")
+	}
+	return a.call.Decode(body)
+}
+
+// prepare builds a fresh request (fresh body, fresh headers) and applies, in order, the body
+// fields, the editors and extra headers, and the authentication, which runs last so that a
+// signature covers the final request.
+func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
+	req, err := a.call.Build(a.p.baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req = req.WithContext(ctx)
+	if len(a.s.BodyFields) > 0 {
+		if err := setRequestBodyFields(req, a.s.BodyFields); err != nil {
+			return nil, err
+		}
+	}
+	req.Header["User-Agent"] = []string{a.s.UserAgent}
+	for _, edit := range a.s.Editors {
+		if err := edit(ctx, req); err != nil {
+			return nil, fmt.Errorf("request editor: %w", err)
+		}
+	}
+	for name, values := range a.s.Header {
+		req.Header[name] = append(req.Header[name], values...)
+	}
+	if name := credentialHeader(req.Header); name != "" {
+		return nil, fmt.Errorf("%w: a request editor set %s; the client authenticates every request itself", ErrMultipleCredentials, name)
+	}
+	if err := a.s.Auth.Authenticate(ctx, req); err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if len(req.Header["Authorization"]) > 0 && len(req.Header[hmacsig.HeaderKey]) > 0 {
+		return nil, fmt.Errorf("%w: the request would carry both Authorization and X-API-Key", ErrMultipleCredentials)
+	}
+	if a.policy == RetryUnsent {
+		// net/http re-sends a request whose body it can rewind, or that has no body, when an
+		// HTTP/2 server resets the stream, without telling the caller: a create could reach the
+		// server thousands of times. With a body it cannot rewind, the transport cannot, so a
+		// call that must not be repeated is sent once.
+		req.GetBody = nil
+		if req.Body == nil || req.Body == http.NoBody {
+			req.Body, req.ContentLength = io.NopCloser(strings.NewReader("")), 0
+		}
+	}
+	return req, nil
+}

@@ -1,0 +1,106 @@
+package transport
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Mode is how credentials authenticate a request.
+type Mode int
+
+// The two authentication modes. Their values are those of reeflow.AuthMode.
+const (
+	ModeBasic Mode = iota + 1
+	ModeHMAC
+)
+
+// Authenticator puts credentials on a request, once per attempt, closest to the wire.
+type Authenticator interface {
+	Authenticate(ctx context.Context, req *http.Request) error
+	Mode() Mode
+}
+
+// Credentials are a key ID and its secret, already checked by the caller.
+type Credentials struct {
+	KeyID, Secret string
+}
+
+// BasicEditor returns an editor that sets "Authorization: Basic base64(key_id:secret)". The
+// header is encoded here, once, not per request.
+func BasicEditor(c Credentials) Editor {
+	header := []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(c.KeyID+":"+c.Secret))}
+	return func(_ context.Context, req *http.Request) error {
+		if req == nil {
+			return ErrNilRequest
+		}
+		if req.Header == nil {
+			req.Header = make(http.Header, 1)
+		}
+		req.Header["Authorization"] = header
+		return nil
+	}
+}
+
+// editorFor returns the editor of mode for c, HMAC signatures timed by now.
+func editorFor(mode Mode, c Credentials, now func() time.Time) Editor {
+	if mode == ModeHMAC {
+		return HMACEditor(c, now)
+	}
+	return BasicEditor(c)
+}
+
+// StaticAuth authenticates with fixed credentials.
+func StaticAuth(mode Mode, c Credentials, now func() time.Time) Authenticator {
+	return staticAuth{edit: editorFor(mode, c, now), mode: mode}
+}
+
+type staticAuth struct {
+	edit Editor
+	mode Mode
+}
+
+func (a staticAuth) Authenticate(ctx context.Context, req *http.Request) error {
+	return a.edit(ctx, req)
+}
+func (a staticAuth) Mode() Mode { return a.mode }
+
+// ProviderAuth asks fetch for credentials on every attempt, so keys rotate without a restart.
+// fetch checks what it returns. The editor of the last credentials seen is kept, so that an
+// unchanged key is not encoded again for every request.
+func ProviderAuth(mode Mode, fetch func(context.Context) (Credentials, error), now func() time.Time) Authenticator {
+	return &providerAuth{fetch: fetch, mode: mode, now: now}
+}
+
+type providerAuth struct {
+	fetch func(context.Context) (Credentials, error)
+	mode  Mode
+	now   func() time.Time
+
+	mu   sync.Mutex
+	last Credentials
+	edit Editor
+}
+
+func (a *providerAuth) Authenticate(ctx context.Context, req *http.Request) error {
+	c, err := a.fetch(ctx)
+	if err != nil {
+		return fmt.Errorf("credentials provider: %w", err)
+	}
+	return a.editorFor(c)(ctx, req)
+}
+
+func (a *providerAuth) editorFor(c Credentials) Editor {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.edit == nil || c.KeyID != a.last.KeyID || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(a.last.Secret)) != 1 {
+		a.last, a.edit = c, editorFor(a.mode, c, a.now)
+	}
+	return a.edit
+}
+
+func (a *providerAuth) Mode() Mode { return a.mode }

@@ -1,0 +1,75 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Policy says when a call may be sent again.
+type Policy int
+
+const (
+	// RetryIdempotent: on connection errors, timeouts, 429, 502, 503 and 504. Repeating the
+	// request cannot do anything twice (GET, PUT, PATCH, DELETE, and POST /sessions, which only
+	// mints a token).
+	RetryIdempotent Policy = iota
+	// RetryUnsent: only when the request provably never reached the server, or got 429, so that
+	// a create is never repeated after the server may have acted on it.
+	RetryUnsent
+)
+
+// Call describes one API call.
+type Call struct {
+	// Name names the call in every error and log record ("list connections"). It never holds
+	// a query or a control character.
+	Name   string
+	Policy Policy
+	// MayHaveActed says, for a call that is not retried once sent, what the caller should check
+	// after a failure. Empty: a generic sentence that points at WithIdempotent.
+	MayHaveActed string
+	// EmptyBodyOK: a 2xx with an empty body is a success that Decode does not see (Client.Do);
+	// otherwise it is an error.
+	EmptyBodyOK bool
+	// Build returns a fresh request below baseURL; it is called once per attempt.
+	Build func(baseURL string) (*http.Request, error)
+	// Decode receives a 2xx body; nil when the call expects none.
+	Decode func([]byte) error
+}
+
+// notRetried explains why a failed call that was sent is not sent again.
+func (c *Call) notRetried() string {
+	if c.MayHaveActed != "" {
+		return c.MayHaveActed
+	}
+	return "the server may have acted on the request; pass WithIdempotent if repeating it is safe"
+}
+
+// Editor changes a request before it is sent; it has the signature of oapi-codegen's
+// RequestEditorFn.
+type Editor func(ctx context.Context, req *http.Request) error
+
+// Settings are what the options of a client and of a call decide. A call runs with the client's
+// settings, changed by its own options.
+type Settings struct {
+	Auth           Authenticator // nil: the client's
+	Editors        []Editor      // run in order, before authentication
+	Header         http.Header   // added to every request; credential headers are refused earlier
+	BodyFields     []BodyField
+	UserAgent      string
+	MaxRetries     int
+	AttemptTimeout time.Duration // 0: attempts bounded by the context only
+	MaxRetryAfter  time.Duration
+	Logger         *slog.Logger
+	Idempotent     bool // the caller vouches that repeating the call is safe
+	KeepBody       bool // Result.Body keeps a 2xx body
+}
+
+// BodyField is a field to set in a call's JSON request body: a path of object keys and the value's JSON.
+type BodyField struct {
+	Path  string
+	keys  []string
+	value json.RawMessage
+}

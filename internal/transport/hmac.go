@@ -1,0 +1,76 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/reeflow/reeflow-go/internal/hmacsig"
+)
+
+// HMACEditor returns an editor that signs requests in HMAC signature mode: X-API-Key,
+// X-API-Timestamp (Unix seconds from now) and X-API-Signature (lower-case hex HMAC-SHA256 of the
+// canonical string). It never sets Authorization, so the secret never travels. The body is read
+// through req.GetBody and left in place.
+func HMACEditor(c Credentials, now func() time.Time) Editor {
+	s := &hmacSigner{keyID: c.KeyID, key: hmacsig.NewKey([]byte(c.Secret)), now: now}
+	return s.sign
+}
+
+type hmacSigner struct {
+	keyID string
+	key   *hmacsig.Key
+	now   func() time.Time
+}
+
+func (s *hmacSigner) sign(_ context.Context, req *http.Request) error {
+	if req == nil || req.URL == nil {
+		return ErrNilRequest
+	}
+	body, err := replayableBody(req)
+	if err != nil {
+		return err
+	}
+	unix := s.now().Unix()
+	canonical := hmacsig.Default.Append(nil, &hmacsig.Message{
+		Method: req.Method, EscapedPath: req.URL.EscapedPath(), RawQuery: req.URL.RawQuery,
+		ContentType: req.Header.Get("Content-Type"), Unix: unix, Body: body,
+	})
+	if req.Header == nil {
+		req.Header = make(http.Header, 3)
+	}
+	req.Header[hmacsig.HeaderKey] = []string{s.keyID}
+	req.Header[hmacsig.HeaderTimestamp] = []string{strconv.FormatInt(unix, 10)}
+	req.Header[hmacsig.HeaderSignature] = []string{string(s.key.AppendSignature(nil, canonical))}
+	return nil
+}
+
+// errBodyNotReplayable is returned when a request body cannot be read twice (once to sign, once to send).
+var errBodyNotReplayable = errors.New("reeflow: request body cannot be replayed for signing: set GetBody (http.NewRequest does for bytes and strings readers)")
+
+// replayableBody returns a copy of the request body without consuming req.Body.
+func replayableBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	if req.GetBody == nil {
+		return nil, errBodyNotReplayable
+	}
+	rc, err := req.GetBody()
+	if err != nil {
+		return nil, fmt.Errorf("reeflow: read request body for signing: %w", err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if req.ContentLength > 0 {
+		buf.Grow(int(min(req.ContentLength, MaxPreallocation)))
+	}
+	if _, err := buf.ReadFrom(rc); err != nil {
+		return nil, fmt.Errorf("reeflow: read request body for signing: %w", err)
+	}
+	return buf.Bytes(), nil
+}

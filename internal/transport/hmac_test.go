@@ -1,0 +1,79 @@
+package transport_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/internal/hmacvectors"
+	"github.com/reeflow/reeflow-go/internal/transport"
+)
+
+// signer signs at the vector's instant.
+func signer(keyID string, v hmacvectors.Vector) transport.Editor {
+	return transport.HMACEditor(transport.Credentials{KeyID: keyID, Secret: v.Secret}, func() time.Time { return time.Unix(v.Timestamp, 0) })
+}
+
+func vectorRequest(t *testing.T, v hmacvectors.Vector) *http.Request {
+	t.Helper()
+	req, err := v.NewRequest(context.Background(), "https://api.reeflow.com")
+	require.NoError(t, err)
+	return req
+}
+
+func TestHMACAuthGoldenVectors(t *testing.T) {
+	t.Parallel()
+	f, err := hmacvectors.Load()
+	require.NoError(t, err)
+	for _, v := range f.Vectors {
+		t.Run(v.Name, func(t *testing.T) {
+			t.Parallel()
+			sign := signer(f.KeyID, v)
+			req := vectorRequest(t, v)
+			require.NoError(t, sign(context.Background(), req))
+			assert.Equal(t, f.KeyID, req.Header.Get("X-API-Key"))
+			assert.Equal(t, strconv.FormatInt(v.Timestamp, 10), req.Header.Get("X-API-Timestamp"))
+			assert.Equal(t, v.Signature, req.Header.Get("X-API-Signature"))
+			assert.Empty(t, req.Header.Get("Authorization"), "the secret never travels")
+
+			first := req.Header.Clone()
+			require.NoError(t, sign(context.Background(), req))
+			assert.Equal(t, first, req.Header, "signing twice at the same instant gives the same headers")
+
+			if req.Body != nil {
+				got, err := io.ReadAll(req.Body)
+				require.NoError(t, err)
+				assert.Equal(t, v.Body(), got, "signing does not consume the body")
+			}
+		})
+	}
+}
+
+func TestHMACAuthIsSafeForConcurrentUse(t *testing.T) {
+	t.Parallel()
+	f, err := hmacvectors.Load()
+	require.NoError(t, err)
+	v := f.Vectors[len(f.Vectors)-1]
+	sign := signer(f.KeyID, v)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				req := vectorRequest(t, v)
+				if assert.NoError(t, sign(context.Background(), req)) {
+					assert.Equal(t, v.Signature, req.Header.Get("X-API-Signature"))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

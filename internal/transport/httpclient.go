@@ -1,0 +1,77 @@
+package transport
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/reeflow/reeflow-go/internal/safetext"
+)
+
+// Defaults of the HTTP client, sized for a service that calls Reeflow from many goroutines:
+// net/http's default of 2 idle connections per host would make concurrent callers dial again and
+// again. Connections per host are also bounded: over HTTP/1.1, a burst of callers would otherwise
+// dial connections that a request finishing a moment later makes surplus; the 33rd concurrent
+// caller waits for a free connection instead. Over HTTP/2 one connection carries every request.
+const (
+	maxConnsPerHost       = 32
+	dialTimeout           = 10 * time.Second
+	tlsHandshakeTimeout   = 10 * time.Second
+	responseHeaderTimeout = 60 * time.Second
+	idleConnTimeout       = 90 * time.Second
+)
+
+// DefaultHTTPClient is the client used without WithHTTPClient: HTTP/2 over TLS, the proxy from
+// the environment, bounded handshakes, and enough idle connections for concurrent callers.
+func DefaultHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxConnsPerHost:       maxConnsPerHost,
+		MaxIdleConns:          maxConnsPerHost,
+		MaxIdleConnsPerHost:   maxConnsPerHost,
+		IdleConnTimeout:       idleConnTimeout,
+		TLSHandshakeTimeout:   tlsHandshakeTimeout,
+		ResponseHeaderTimeout: responseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+	}}
+}
+
+// maxRedirects matches net/http's own limit.
+const maxRedirects = 10
+
+// guardRedirects returns a copy of hc that refuses redirects to another origin, from https to
+// http, or that change the method, so that no credential (Authorization or the HMAC headers)
+// ever leaves the API's origin, whichever client the user brought. The user's own CheckRedirect
+// still runs after.
+func guardRedirects(hc *http.Client) *http.Client {
+	guarded := *hc
+	next := hc.CheckRedirect
+	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		from := via[0].URL
+		if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
+			return fmt.Errorf("%w: from %s to %s", ErrRedirectRefused,
+				safetext.Clean(origin(from), safetext.MaxID), safetext.Clean(origin(req.URL), safetext.MaxID))
+		}
+		if req.Method != via[0].Method {
+			// net/http turns a DELETE, PATCH or POST into a GET on a 301, 302 or 303: following
+			// it would report success for a call that never happened.
+			return fmt.Errorf("%w: the redirect would turn %s into %s", ErrRedirectRefused, via[0].Method, req.Method)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("%w: stopped after %d redirects", ErrRedirectRefused, maxRedirects)
+		}
+		return nil
+	}
+	return &guarded
+}
+
+func origin(u *url.URL) string {
+	return u.Scheme + "://" + u.Host
+}

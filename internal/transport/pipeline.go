@@ -1,0 +1,141 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// Clock is the time source of a pipeline: tests replace it to run retries, backoff and HMAC
+// timestamps without real waits or randomness.
+type Clock struct {
+	Now    func() time.Time
+	Sleep  func(ctx context.Context, d time.Duration) error // returns the context's cause when it ends first
+	Jitter func(limit time.Duration) time.Duration          // a random wait in [0, limit)
+}
+
+// Pipeline sends the calls of one client. It is safe for concurrent use.
+type Pipeline struct {
+	baseURL      string // ends with "/"
+	http         *http.Client
+	maxClockSkew time.Duration
+	clock        Clock
+	statusError  func(status int, header http.Header, body []byte, now time.Time) error
+
+	// skew is the server's clock minus ours, learned from a "Request timestamp expired" answer.
+	skew atomic.Int64
+}
+
+// Config is what a Pipeline needs that no call can change.
+type Config struct {
+	BaseURL      string       // ends with "/"
+	HTTPClient   *http.Client // redirects are guarded on a copy; nil: DefaultHTTPClient
+	MaxClockSkew time.Duration
+	Clock        Clock // zero fields: the real clock
+	// StatusError turns a non-2xx answer into the error the caller sees. body holds at most
+	// MaxErrorBody bytes.
+	StatusError func(status int, header http.Header, body []byte, now time.Time) error
+}
+
+// New returns a Pipeline for cfg.
+func New(cfg Config) *Pipeline {
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = DefaultHTTPClient()
+	}
+	clock := cfg.Clock
+	if clock.Now == nil {
+		clock.Now = time.Now
+	}
+	if clock.Sleep == nil {
+		clock.Sleep = sleep
+	}
+	if clock.Jitter == nil {
+		clock.Jitter = fullJitter
+	}
+	return &Pipeline{
+		baseURL: cfg.BaseURL, http: guardRedirects(hc), maxClockSkew: cfg.MaxClockSkew,
+		clock: clock, statusError: cfg.StatusError,
+	}
+}
+
+// BaseURL returns the base URL that requests are built below, ending with "/".
+func (p *Pipeline) BaseURL() string { return p.baseURL }
+
+// Now is the local time corrected by the clock offset learned from the server: the clock HMAC
+// signatures are timed by.
+func (p *Pipeline) Now() time.Time {
+	return p.clock.Now().Add(time.Duration(p.skew.Load()))
+}
+
+// CloseIdleConnections closes the idle connections of the pipeline's HTTP client.
+func (p *Pipeline) CloseIdleConnections() { p.http.CloseIdleConnections() }
+
+// Result is what the last attempt of a call received.
+type Result struct {
+	Status    int // 0 when no attempt got a response
+	Header    http.Header
+	RequestID string
+	Attempts  int    // a clock correction is not an attempt
+	Body      []byte // an error body, or a 2xx body when Settings.KeepBody
+}
+
+// Do sends call with settings s: per attempt it builds the request, sets body fields, extra
+// headers and the editors' changes, authenticates, sends, classifies the response, and waits
+// before a retry. Its errors start with "reeflow: <call name>: ".
+func (p *Pipeline) Do(ctx context.Context, call *Call, s *Settings) (Result, error) {
+	policy := call.Policy
+	if s.Idempotent {
+		policy = RetryIdempotent
+	}
+	a := attempt{p: p, call: call, s: s, policy: policy}
+	clockCorrected := false
+	var result Result
+	for n := 1; ; n++ {
+		res := a.send(ctx)
+		result = Result{Status: res.status, Header: res.header, RequestID: res.requestID, Attempts: n, Body: res.body}
+		if res.err == nil {
+			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
+			return result, nil
+		}
+		if ctx.Err() != nil {
+			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
+			return result, callError(call, fmt.Errorf("%w (attempt %d: %w)", context.Cause(ctx), n, res.err))
+		}
+		if !clockCorrected && p.learnClockSkew(ctx, s, call, &res) {
+			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
+			clockCorrected = true
+			n-- // a clock correction is not a retry
+			continue
+		}
+		if !res.retryable || n > s.MaxRetries {
+			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
+			return result, callError(call, finalError(call, policy, n, &res))
+		}
+		wait := p.backoff(n, res.retryAfter, s.MaxRetryAfter)
+		p.logAttempt(ctx, s.Logger, call, n, &res, wait)
+		if err := p.clock.Sleep(ctx, wait); err != nil {
+			return result, callError(call, fmt.Errorf("%w (waiting to retry after attempt %d: %w)", err, n, res.err))
+		}
+	}
+}
+
+// finalError is the error of the attempt a call gives up on. A failure that an idempotent call
+// would have retried says why this one was not: the server may have acted on it.
+func finalError(call *Call, policy Policy, attempts int, res *attemptResult) error {
+	err := res.err
+	if !res.retryable && policy == RetryUnsent && res.transient {
+		err = fmt.Errorf("%w (not retried: %s)", err, call.notRetried())
+	}
+	if attempts > 1 {
+		return fmt.Errorf("giving up after %d attempts: %w", attempts, err)
+	}
+	return err
+}
+
+// callError prefixes err with the call's name, as every error of a call is.
+func callError(call *Call, err error) error {
+	return fmt.Errorf("reeflow: %s: %w", call.Name, err)
+}

@@ -1,0 +1,89 @@
+package transport
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// Size limits, together so that what the SDK keeps in memory is read in one place.
+const (
+	// MaxSuccessBody: a 2xx body larger than this is refused.
+	MaxSuccessBody = 64 << 20
+	// MaxErrorBody: how much of an error body is kept; the rest is discarded.
+	MaxErrorBody = 64 << 10
+	// maxDrain: how much more of a response is read and discarded so the connection can be reused.
+	maxDrain = 256 << 10
+	// MaxPreallocation: the most allocated up front for a declared length; a server could declare
+	// 64 MiB and send two bytes.
+	MaxPreallocation = 4 << 20
+	// bodyChunk: the unit in which a body of unknown or large length is read once it outgrows
+	// its first chunk, so that a buffer that doubles never allocates four times the limit first
+	// (a gzip-compressed body of a few kilobytes can expand to any size).
+	bodyChunk = 1 << 20
+)
+
+// readErrorBody keeps the first MaxErrorBody bytes of an error body and drains a bounded
+// remainder, so the connection can be reused without reading an endless body.
+func readErrorBody(body io.Reader) []byte {
+	kept, _ := io.ReadAll(io.LimitReader(body, MaxErrorBody))
+	drain(body)
+	return kept
+}
+
+// drain reads and discards a bounded part of a body the call does not use, so that the
+// connection can be reused.
+func drain(body io.Reader) {
+	_, _ = io.CopyN(io.Discard, body, maxDrain)
+}
+
+// readSuccessBody reads a 2xx body, refusing one over MaxSuccessBody having allocated little
+// more than the limit: up front when its length is declared, and otherwise by reading it in
+// fixed chunks.
+func readSuccessBody(resp *http.Response) ([]byte, error) {
+	size := resp.ContentLength
+	if size > MaxSuccessBody {
+		return nil, fmt.Errorf("body of %d bytes exceeds %d bytes", size, MaxSuccessBody)
+	}
+	r := io.Reader(resp.Body)
+	if size >= 0 {
+		r = io.LimitReader(r, size+1)
+		if size <= MaxPreallocation {
+			var buf bytes.Buffer
+			buf.Grow(int(size) + 1)
+			if _, err := buf.ReadFrom(r); err != nil {
+				return nil, fmt.Errorf("read body: %w", err)
+			}
+			return buf.Bytes(), nil
+		}
+	}
+	// Unknown or large length: a growing buffer up to the first chunk, which is all most bodies
+	// need, then fixed chunks joined once their total is known.
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, bodyChunk))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if n < bodyChunk {
+		return buf.Bytes(), nil
+	}
+	chunks := [][]byte{buf.Bytes()}
+	total := n
+	for {
+		chunk := make([]byte, bodyChunk)
+		k, err := io.ReadFull(r, chunk)
+		total += int64(k)
+		if total > MaxSuccessBody {
+			return nil, fmt.Errorf("body exceeds %d bytes", MaxSuccessBody)
+		}
+		chunks = append(chunks, chunk[:k])
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return bytes.Join(chunks, nil), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read body: %w", err)
+		}
+	}
+}

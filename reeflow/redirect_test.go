@@ -1,0 +1,83 @@
+package reeflow_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+func TestRedirects(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	tlsOther := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { elsewhere.Add(1) }))
+	defer tlsOther.Close()
+
+	redirectTo := func(target string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/moved" {
+				reply(200, `[]`)(w, r)
+				return
+			}
+			http.Redirect(w, r, target, http.StatusTemporaryRedirect)
+		}
+	}
+	// Another origin, with the SDK's client and with a user's client that follows everything.
+	for _, hc := range []*http.Client{nil, {CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}} {
+		opts := []reeflow.Option{}
+		if hc != nil {
+			opts = append(opts, reeflow.WithHTTPClient(hc))
+		}
+		client, _ := newRecorder(t, redirectTo(other.URL+"/connections"), opts...)
+		_, err := client.Connections.List(context.Background())
+		require.ErrorIs(t, err, reeflow.ErrRedirectRefused)
+		assert.Contains(t, err.Error(), other.URL)
+	}
+	assert.Zero(t, elsewhere.Load(), "nothing, and so no credential, reached the other origin")
+
+	// https to http on the same host.
+	var sawAuth atomic.Value
+	plain := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { sawAuth.Store(r.Header.Get("Authorization")) }))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(redirectTo(plain.URL + "/connections"))
+	defer secure.Close()
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(secure.URL), reeflow.WithHTTPClient(secure.Client()), reeflow.WithBasicAuth(docKeyID, docSecret))
+	require.NoError(t, err)
+	_, err = client.Connections.List(context.Background())
+	require.ErrorIs(t, err, reeflow.ErrRedirectRefused)
+	assert.Nil(t, sawAuth.Load())
+
+	// A redirect within the origin is followed.
+	client, rec := newRecorder(t, redirectTo("/moved"))
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "/moved", rec.last(t).RawPath)
+}
+
+// A same-origin redirect that would turn a DELETE or PATCH into a GET is refused: following it
+// would report success for a call that never happened.
+func TestRedirectThatChangesTheMethodIsRefused(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/") {
+			http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+			return
+		}
+		reply(200, pgConnectionJSON)(w, r)
+	})
+	err := client.Connections.Delete(context.Background(), "conn_1")
+	require.ErrorIs(t, err, reeflow.ErrRedirectRefused)
+	assert.ErrorContains(t, err, "would turn DELETE into GET")
+	assert.Len(t, rec.all(), 1)
+	_, err = client.Connections.Get(context.Background(), "conn_1")
+	require.NoError(t, err, "a GET still follows a same-origin redirect")
+}
