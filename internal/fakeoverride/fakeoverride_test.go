@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestRespondRewritesResponses(t *testing.T) {
 	seen := make(chan string, 10)
 	p := newProxy(t, srv, fakeoverride.Overrides{
 		Respond: func(r *http.Request, resp *fakeoverride.Response) {
-			seen <- r.Method + " " + r.URL.Path + " " + strconv.Itoa(resp.Status)
+			seen <- r.Method + " " + r.Host + r.URL.Path + " " + strconv.Itoa(resp.Status)
 			if r.URL.Path == "/connections" {
 				resp.Status, resp.Body = http.StatusTeapot, []byte(`{"message":"short and stout"}`)
 			}
@@ -69,7 +70,8 @@ func TestRespondRewritesResponses(t *testing.T) {
 	assert.Equal(t, http.StatusTeapot, apiErr.StatusCode)
 	assert.Equal(t, "short and stout", apiErr.Message)
 	require.Len(t, seen, 1)
-	assert.Equal(t, "GET /connections 200", <-seen, "Respond sees the request as sent and the fake's own answer")
+	assert.Equal(t, "GET "+strings.TrimPrefix(p.URL, "http://")+"/connections 200", <-seen,
+		"Respond sees the request as the client sent it, and the fake's own answer")
 
 	_, err = srv.Client().Connections.List(context.Background())
 	require.NoError(t, err, "the fake itself is not changed")
