@@ -33,7 +33,7 @@ type Overrides struct {
 	Canonical *hmacsig.Variant
 	// Respond, when set, sees every response before it is sent, with the request as the client
 	// sent it, and may change its status, headers and body. It runs on the proxy's handler
-	// goroutine, so it must not call t.FailNow.
+	// goroutines, for concurrent requests at once, so it must not call t.FailNow.
 	Respond func(r *http.Request, resp *Response)
 }
 
