@@ -52,17 +52,13 @@ type outcome struct {
 
 var summaryRequests = regexp.MustCompile(`; (\d+) requests in `)
 
-// probeFake runs the program against srv with -json and no pacing, plus args.
-func probeFake(t *testing.T, srv *reeflowtest.Server, args ...string) outcome {
-	t.Helper()
-	return probeFakeContext(context.Background(), t, srv, args...)
-}
-
-func probeFakeContext(ctx context.Context, t *testing.T, srv *reeflowtest.Server, args ...string) outcome {
+// probeAt runs the program with srv's default key against baseURL (srv's, or that of a proxy
+// in front of srv, see overridden), with -json and no pacing, plus args.
+func probeAt(ctx context.Context, t *testing.T, srv *reeflowtest.Server, baseURL string, args ...string) outcome {
 	t.Helper()
 	key := srv.Key()
 	env := map[string]string{
-		reeflow.EnvBaseURL: srv.URL, reeflow.EnvAPIKeyID: key.ID, reeflow.EnvAPIKeySecret: key.Secret,
+		reeflow.EnvBaseURL: baseURL, reeflow.EnvAPIKeyID: key.ID, reeflow.EnvAPIKeySecret: key.Secret,
 	}
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, append([]string{"-json", "-pace", "0"}, args...), func(k string) string { return env[k] }, &stdout, &stderr)
@@ -90,6 +86,16 @@ func newFake(t *testing.T) *reeflowtest.Server {
 	return reeflowtest.NewServer(t, reeflowtest.WithoutTLS())
 }
 
+// overridden starts a proxy that makes srv disagree with openapi.yaml as o says, and returns
+// its base URL. The proxy is closed before srv.
+func overridden(t *testing.T, srv *reeflowtest.Server, o fakeoverride.Overrides) string {
+	t.Helper()
+	p, err := fakeoverride.NewProxy(srv, o)
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+	return p.URL
+}
+
 var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
 
 func assertNoSecret(t *testing.T, srv *reeflowtest.Server, out string) {
@@ -102,46 +108,60 @@ func assertNoSecret(t *testing.T, srv *reeflowtest.Server, out string) {
 }
 
 // TestConfirmsEveryFactOfTheFake: the fake implements openapi.yaml, so the probe confirms every
-// fact it can check, except that the fake does not put user attributes into its tokens.
+// fact it can check, except that the fake does not put user attributes into its tokens. So it
+// does through a proxy that overrides nothing, which the other tests' disagreements build on.
 func TestConfirmsEveryFactOfTheFake(t *testing.T) {
 	t.Parallel()
-	srv := newFake(t)
-	_, err := srv.Client().Connections.Create(context.Background(), reeflow.CreateConnectionParams{
-		Name: "analytics", Config: reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "a", User: "u", Password: "pw-never-shown", SSL: true},
-	})
-	require.NoError(t, err)
+	for name, overrides := range map[string]*fakeoverride.Overrides{
+		"the fake itself": nil,
+		// The proxy checks and re-signs every HMAC request.
+		"through a proxy that accepts the SDK's string": {Canonical: &hmacsig.Default},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := newFake(t)
+			baseURL := srv.URL
+			if overrides != nil {
+				baseURL = overridden(t, srv, *overrides)
+			}
+			_, err := srv.Client().Connections.Create(context.Background(), reeflow.CreateConnectionParams{
+				Name: "analytics", Config: reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "a", User: "u", Password: "pw-never-shown", SSL: true},
+			})
+			require.NoError(t, err)
 
-	o := probeFake(t, srv, "-write")
-	assert.Equal(t, allFacts, o.order)
-	for _, id := range o.order {
-		row := o.rows[id]
-		switch id {
-		case "auth.basic.disabled":
-			assert.Equal(t, Skipped, row.Result, id)
-		case "sessions.attributes.claims":
-			// Whether the fake carries attributes into its claims is another issue's work: only
-			// the row and the form of its evidence are fixed here.
-			assert.Contains(t, []Result{Confirmed, Contradicted}, row.Result)
-			assert.Regexp(t, `^claims: .*\bexp\b.*; the attribute `, row.Evidence)
-		default:
-			assert.Equal(t, Confirmed, row.Result, "%s: %s", id, row.Evidence)
-		}
+			o := probeAt(context.Background(), t, srv, baseURL, "-write")
+			assert.Equal(t, allFacts, o.order)
+			for _, id := range o.order {
+				row := o.rows[id]
+				switch id {
+				case "auth.basic.disabled":
+					assert.Equal(t, Skipped, row.Result, id)
+				case "sessions.attributes.claims":
+					// Whether the fake carries attributes into its claims is another issue's work: only
+					// the row and the form of its evidence are fixed here.
+					assert.Contains(t, []Result{Confirmed, Contradicted}, row.Result)
+					assert.Regexp(t, `^claims: .*\bexp\b.*; the attribute `, row.Evidence)
+				default:
+					assert.Equal(t, Confirmed, row.Result, "%s: %s", id, row.Evidence)
+				}
+			}
+			assert.Equal(t, exitOK, o.code)
+			assert.Contains(t, o.rows["hmac.canonical"].Evidence, "200")
+			assert.Equal(t, "1 checked, no password or token field", o.rows["connections.list.no-secrets"].Evidence)
+			assert.Equal(t, "claims: exp, iat, iss, nbf, sub, user_id", o.rows["sessions.claims"].Evidence)
+			assert.Equal(t, "header: alg, typ; alg HS256; typ JWT", o.rows["sessions.jwt"].Evidence)
+			assert.Equal(t, "exp - iat = 1h0m0s", o.rows["sessions.lifetime"].Evidence)
+			assert.NotContains(t, o.stdout, "pw-never-shown")
+
+			conns := srv.Connections()
+			require.Len(t, conns, 1, "the throwaway connection is gone")
+			assert.Equal(t, "analytics", conns[0].Name)
+			t.Logf("%d requests; %s", o.requests, strings.TrimSpace(o.stderr))
+		})
 	}
-	assert.Equal(t, exitOK, o.code)
-	assert.Contains(t, o.rows["hmac.canonical"].Evidence, "200")
-	assert.Equal(t, "1 checked, no password or token field", o.rows["connections.list.no-secrets"].Evidence)
-	assert.Equal(t, "claims: exp, iat, iss, nbf, sub, user_id", o.rows["sessions.claims"].Evidence)
-	assert.Equal(t, "header: alg, typ; alg HS256; typ JWT", o.rows["sessions.jwt"].Evidence)
-	assert.Equal(t, "exp - iat = 1h0m0s", o.rows["sessions.lifetime"].Evidence)
-	assert.NotContains(t, o.stdout, "pw-never-shown")
-
-	conns := srv.Connections()
-	require.Len(t, conns, 1, "the throwaway connection is gone")
-	assert.Equal(t, "analytics", conns[0].Name)
-	t.Logf("%d requests; %s", o.requests, strings.TrimSpace(o.stderr))
 }
 
-// TestReportsTheCandidateTheServerAccepts: with the fake's verifier set to another definition,
+// TestReportsTheCandidateTheServerAccepts: with a proxy that accepts another definition instead,
 // the probe finds it, and then checks the query, a body and the error messages with it.
 func TestReportsTheCandidateTheServerAccepts(t *testing.T) {
 	t.Parallel()
@@ -175,8 +195,7 @@ func TestReportsTheCandidateTheServerAccepts(t *testing.T) {
 			t.Parallel()
 			srv := newFake(t)
 			v := tc.variant
-			require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Canonical: &v}))
-			o := probeFake(t, srv)
+			o := probeAt(context.Background(), t, srv, overridden(t, srv, fakeoverride.Overrides{Canonical: &v}))
 			assert.Equal(t, tc.canonical, o.rows["hmac.canonical"].Result, o.rows["hmac.canonical"].Evidence)
 			assert.Contains(t, o.rows["hmac.canonical"].Evidence, tc.evidence)
 			assert.Equal(t, tc.query, o.rows["hmac.query"].Result, o.rows["hmac.query"].Evidence)
@@ -205,7 +224,7 @@ func TestReportsContradictions(t *testing.T) {
 	})
 	require.NoError(t, err)
 	secret := srv.Key().Secret
-	require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Respond: func(r *http.Request, resp *fakeoverride.Response) {
+	url := overridden(t, srv, fakeoverride.Overrides{Respond: func(r *http.Request, resp *fakeoverride.Response) {
 		resp.Header.Del("X-Request-Id")
 		resp.Header.Set("X-Correlation-Id", "c-1")
 		resp.Header.Set("X-RateLimit-Remaining", "99")
@@ -224,9 +243,9 @@ func TestReportsContradictions(t *testing.T) {
 		case r.Method == http.MethodGet && r.URL.Path == "/connections" && resp.Status == http.StatusOK:
 			resp.Body = append(append([]byte(`{"data":`), resp.Body...), `,"next_cursor":null}`...)
 		}
-	}}))
+	}})
 
-	o := probeFake(t, srv)
+	o := probeAt(context.Background(), t, srv, url)
 	for id, evidence := range map[string]string{
 		"auth.basic.wrong-secret": `401 "Wrong secret [REDACTED] for [key ID]"`,
 		"auth.basic.unknown-key":  `401 "` + strings.Repeat("x", 180) + ` [REDACTED]"`,
@@ -248,12 +267,14 @@ func TestReportsContradictions(t *testing.T) {
 func TestReportsSpecDifferences(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
-	require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Respond: func(r *http.Request, resp *fakeoverride.Response) {
+	url := overridden(t, srv, fakeoverride.Overrides{Respond: func(r *http.Request, resp *fakeoverride.Response) {
 		if r.URL.Path != "/openapi" || resp.Status != http.StatusOK {
 			return
 		}
 		var doc map[string]any
-		require.NoError(t, json.Unmarshal(resp.Body, &doc))
+		if !assert.NoError(t, json.Unmarshal(resp.Body, &doc)) {
+			return
+		}
 		paths := doc["paths"].(map[string]any)
 		delete(paths, "/api-keys/{api_key_id}")
 		paths["/users/{id}"] = map[string]any{"get": map[string]any{"responses": map[string]any{"200": map[string]any{"description": "a user"}}}}
@@ -271,10 +292,10 @@ func TestReportsSpecDifferences(t *testing.T) {
 		pg := doc["components"].(map[string]any)["schemas"].(map[string]any)["PostgresConnection"].(map[string]any)
 		pg["properties"].(map[string]any)["status"] = map[string]any{"type": "string"}
 		resp.Body, _ = json.Marshal(doc)
-	}}))
+	}})
 	saved := filepath.Join(t.TempDir(), "reeflow-openapi.json")
 
-	o := probeFake(t, srv, "-save-spec", saved)
+	o := probeAt(context.Background(), t, srv, url, "-save-spec", saved)
 	served := o.rows["openapi.served"]
 	assert.Equal(t, Confirmed, served.Result)
 	assert.Contains(t, served.Evidence, "(1 not in openapi.yaml: GET /users/{id})")
@@ -297,7 +318,7 @@ func TestReportsSpecDifferences(t *testing.T) {
 	assert.Equal(t, exitOK, o.code, "openapi.yaml's shapes are assumptions")
 }
 
-// requestLog records the method and path of every request the fake answers.
+// requestLog records the method and path of every request the proxy answers.
 type requestLog struct {
 	mu   sync.Mutex
 	seen []string
@@ -320,8 +341,7 @@ func TestReadOnlyWithoutWrite(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
 	var log requestLog
-	require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Respond: log.respond}))
-	o := probeFake(t, srv)
+	o := probeAt(context.Background(), t, srv, overridden(t, srv, fakeoverride.Overrides{Respond: log.respond}))
 	for _, req := range log.requests() {
 		method, path, _ := strings.Cut(req, " ")
 		assert.True(t, method == http.MethodGet || path == "/sessions", "a read-only run sent %s", req)
@@ -343,7 +363,7 @@ func TestThrowawayConnectionIsDeletedWhenAStepFails(t *testing.T) {
 			srv := newFake(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Respond: func(r *http.Request, _ *fakeoverride.Response) {
+			url := overridden(t, srv, fakeoverride.Overrides{Respond: func(r *http.Request, _ *fakeoverride.Response) {
 				if r.Method == http.MethodPatch {
 					if interrupt {
 						cancel() // as Ctrl-C would, while the rename is under way
@@ -351,8 +371,8 @@ func TestThrowawayConnectionIsDeletedWhenAStepFails(t *testing.T) {
 						srv.FailNext(1, http.StatusServiceUnavailable, 0) // the DELETE after it
 					}
 				}
-			}}))
-			o := probeFakeContext(ctx, t, srv, "-write")
+			}})
+			o := probeAt(ctx, t, srv, url, "-write")
 			assert.Equal(t, Inconclusive, o.rows["connections.delete"].Result, o.rows["connections.delete"].Evidence)
 			assert.Equal(t, Skipped, o.rows["connections.get.deleted"].Result)
 			assert.Empty(t, srv.Connections(), "the throwaway connection was deleted")
@@ -367,13 +387,13 @@ func TestThrowawayConnectionIsDeletedWhenAStepFails(t *testing.T) {
 func TestThrowawayConnectionIsFoundWithoutAnAnswer(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
-	require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Respond: func(r *http.Request, resp *fakeoverride.Response) {
+	url := overridden(t, srv, fakeoverride.Overrides{Respond: func(r *http.Request, resp *fakeoverride.Response) {
 		if r.Method == http.MethodPost && r.URL.Path == "/connections" {
 			resp.Status, resp.Body = http.StatusGatewayTimeout, []byte(`<html>Gateway Timeout</html>`)
 			resp.Header.Set("Content-Type", "text/html")
 		}
-	}}))
-	o := probeFake(t, srv, "-write")
+	}})
+	o := probeAt(context.Background(), t, srv, url, "-write")
 	assert.Equal(t, Inconclusive, o.rows["connections.create"].Result)
 	assert.Equal(t, "504, text/html body of 28 bytes", o.rows["connections.create"].Evidence)
 	assert.Empty(t, srv.Connections(), "the connection the fake created was found and deleted")
@@ -385,12 +405,12 @@ func TestThrowawayConnectionIsFoundWithoutAnAnswer(t *testing.T) {
 func TestSaysSoWhenTheConnectionCannotBeDeleted(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
-	require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Respond: func(r *http.Request, _ *fakeoverride.Response) {
+	url := overridden(t, srv, fakeoverride.Overrides{Respond: func(r *http.Request, _ *fakeoverride.Response) {
 		if r.Method == http.MethodPatch {
 			srv.FailNext(1000, http.StatusServiceUnavailable, 0) // every request after the rename
 		}
-	}}))
-	o := probeFake(t, srv, "-write")
+	}})
+	o := probeAt(context.Background(), t, srv, url, "-write")
 	assert.Equal(t, exitLeftBehind, o.code)
 	require.Len(t, srv.Connections(), 1, "the DELETE was refused, so the fake still has it")
 	id := srv.Connections()[0].ID
@@ -456,9 +476,9 @@ func TestPacesTheCandidates(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv := newFake(t)
-			require.NoError(t, fakeoverride.Apply(srv, fakeoverride.Overrides{Canonical: tc.canonical}))
+			url := overridden(t, srv, fakeoverride.Overrides{Canonical: tc.canonical})
 			key := srv.Key()
-			p, err := newProbe(config{baseURL: srv.URL, keyID: key.ID, secret: key.Secret, pace: 300 * time.Millisecond}, io.Discard)
+			p, err := newProbe(config{baseURL: url, keyID: key.ID, secret: key.Secret, pace: 300 * time.Millisecond}, io.Discard)
 			require.NoError(t, err)
 			defer p.close()
 			var pauses []time.Duration

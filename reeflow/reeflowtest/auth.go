@@ -105,7 +105,7 @@ func (s *state) checkHMAC(r *http.Request, keyID string, body []byte) (int, stri
 	if skew := s.clock().Sub(time.Unix(ts, 0)); skew > hmacWindow || skew < -hmacWindow {
 		return http.StatusUnauthorized, msgTimestampExpired
 	}
-	canonical := s.canonical().Append(nil, &hmacsig.Message{
+	canonical := hmacsig.Default.Append(nil, &hmacsig.Message{
 		Method: r.Method, EscapedPath: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery,
 		ContentType: r.Header.Get("Content-Type"), Unix: ts, Body: body,
 	})

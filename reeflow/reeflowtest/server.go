@@ -170,7 +170,7 @@ func Start(opts ...Option) (*Server, error) {
 	if s.routes, err = newCustomRoutes(apiPatterns); err != nil {
 		return nil, err
 	}
-	s.ts = httptest.NewUnstartedServer(s.withOverrides(http.HandlerFunc(s.serveHTTP)))
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.ts.Config.ReadHeaderTimeout = cfg.readTimeout
 	s.ts.Config.IdleTimeout = cfg.idleTimeout
 	if cfg.addr != "" {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/reeflow/reeflow-go/internal/fakeapi"
-	"github.com/reeflow/reeflow-go/internal/fakeoverride"
 	"github.com/reeflow/reeflow-go/internal/hmacsig"
 )
 
@@ -23,7 +22,6 @@ type state struct {
 	connOrder []string
 	fail      failure
 	jwtSecret []byte
-	overrides fakeoverride.Overrides // set by this module's tests only, see override.go
 }
 
 // apiKey keeps a hash of the secret for Basic comparisons. HMAC verification needs the secret
