@@ -110,7 +110,7 @@ func (c PostgresConfig) LogValue() slog.Value {
 		slog.String("user", c.User), slog.String("password", redactNonEmpty(c.Password)), slog.Bool("ssl", c.SSL))
 }
 
-// TinybirdConfig is the config of a Tinybird connection (field names assumed, see the README).
+// TinybirdConfig is the config of a Tinybird connection (field names assumed, see docs/assumptions.md).
 // Its JSON is the wire format, token included; printing or logging it (fmt, slog) shows
 // "[REDACTED]" for the token. Reeflow never returns the token.
 type TinybirdConfig struct {

@@ -20,16 +20,20 @@
 // the API: [ConnectionsService] (/connections), [SessionsService] (/sessions) and
 // [APIKeysService] (/api-keys).
 //
+// # Options
+//
+// One [Option] type configures the client and any single call: a call's option overrides the
+// client's for that call only.
+//
+//	client, err := reeflow.NewClient(reeflow.WithMaxRetries(4))
+//	conns, err := client.Connections.List(ctx, reeflow.WithMaxRetries(0), reeflow.WithResponseInto(&resp))
+//
 // # Embedding a dashboard
 //
 // The page that embeds a dashboard fetches a session token for its logged-in user from an
-// endpoint of your backend: [SessionHandler] is that endpoint. Give it a [SessionCache]'s Get,
-// which reuses each user's token across page views and makes one call for concurrent ones, and
-// a resolver that says who is logged in and which [Attributes] Reeflow's row-level security
-// should see:
-//
-//	cache := reeflow.NewSessionCache(client.Sessions)
-//	http.Handle("/reeflow/session", reeflow.SessionHandler(cache.Get, resolve))
+// endpoint of your backend. Package [github.com/reeflow/reeflow-go/reeflow/embedding] serves
+// that endpoint and caches each user's token across page views; [SessionsService.Create] mints
+// one token directly, carrying the [Attributes] that Reeflow's row-level security reads.
 //
 // # Authentication
 //

@@ -47,8 +47,8 @@ var (
 )
 
 // Sentinels for HMAC signature mode's failures and for a request without credentials. Reeflow
-// does not document these statuses and messages: they are this SDK's assumption (see the
-// README), so they match only if Reeflow answers as assumed; ErrUnauthorized matches whatever
+// does not document these statuses and messages: they are this SDK's assumption (see
+// docs/assumptions.md), so they match only if Reeflow answers as assumed; ErrUnauthorized matches whatever
 // the message.
 var (
 	ErrInvalidSignature   = errors.New("reeflow: invalid signature")         // 401 "Invalid signature" (assumed)

@@ -27,7 +27,7 @@ var canaries = []string{canarySecret, canaryPassword, canaryToken}
 // printAll renders v every way fmt and slog print a value whose methods they can call: fmt
 // verbs (alone, in a slice, in an exported struct field), slog's text handler, and slog's JSON
 // handler unless the value's JSON is the wire format and slog cannot call its LogValue (see
-// README, "Secrets in output").
+// docs/security.md, "JSON is the wire format; printing is redacted").
 func printAll(t *testing.T, v any, jsonIsWire bool) string {
 	t.Helper()
 	var out bytes.Buffer
@@ -150,7 +150,7 @@ func TestPasswordStillReachesTheAPI(t *testing.T) {
 func TestResponseNeverPrintsItsBody(t *testing.T) {
 	t.Parallel()
 	resp := reeflow.Response{StatusCode: 201, RequestID: "req_1", Attempts: 1, Body: []byte(`{"token":"` + canaryToken + `"}`)}
-	out := printAll(t, resp, false) // like a model, not from an unexported field: see README
+	out := printAll(t, resp, false) // like a model, not from an unexported field: see docs/security.md
 	assert.NotContains(t, out, canaryToken)
 	assert.Contains(t, fmt.Sprint(resp), "Body:[")
 	var logged strings.Builder

@@ -12,11 +12,11 @@ import (
 type Policy int
 
 const (
-	// RetryIdempotent: on connection errors, timeouts, 429, 502, 503 and 504. Repeating the
+	// RetryIdempotent retries on connection errors, timeouts, 429, 502, 503 and 504. Repeating the
 	// request cannot do anything twice (GET, PUT, PATCH, DELETE, and POST /sessions, which only
 	// mints a token).
 	RetryIdempotent Policy = iota
-	// RetryUnsent: only when the request provably never reached the server, or got 429, so that
+	// RetryUnsent retries only when the request provably never reached the server, or got 429, so that
 	// a create is never repeated after the server may have acted on it.
 	RetryUnsent
 )

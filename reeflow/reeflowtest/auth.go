@@ -12,7 +12,7 @@ import (
 )
 
 // Authentication messages. The first five are Reeflow's documented error table; the others are
-// this fake's choice where the docs are silent (see the README).
+// this fake's choice where the docs are silent (see docs/assumptions.md).
 //
 //nolint:gosec // error messages, not credentials
 const (
