@@ -99,27 +99,27 @@ func (s providerAuthSpec) authenticator(now func() time.Time) transport.Authenti
 
 // authFromEnv reads REEFLOW_API_KEY_ID, REEFLOW_API_KEY_SECRET and REEFLOW_AUTH_MODE.
 func authFromEnv() (authSpec, error) {
-	id, secret := os.Getenv(EnvAPIKeyID), os.Getenv(EnvAPIKeySecret)
+	id, secret := os.Getenv(envAPIKeyID), os.Getenv(envAPIKeySecret)
 	switch {
 	case id == "" && secret == "":
 		return nil, ErrNoCredentials
 	case id == "":
-		return nil, fmt.Errorf("%w (%s is not set)", ErrNoCredentials, EnvAPIKeyID)
+		return nil, fmt.Errorf("%w (%s is not set)", ErrNoCredentials, envAPIKeyID)
 	case secret == "":
-		return nil, fmt.Errorf("%w (%s is not set)", ErrNoCredentials, EnvAPIKeySecret)
+		return nil, fmt.Errorf("%w (%s is not set)", ErrNoCredentials, envAPIKeySecret)
 	}
 	var mode AuthMode
-	switch strings.ToLower(os.Getenv(EnvAuthMode)) {
+	switch strings.ToLower(os.Getenv(envAuthMode)) {
 	case "", "basic":
 		mode = AuthBasic
 	case "hmac":
 		mode = AuthHMAC
 	default:
-		return nil, fmt.Errorf("reeflow: %s must be \"basic\" or \"hmac\"", EnvAuthMode)
+		return nil, fmt.Errorf("reeflow: %s must be \"basic\" or \"hmac\"", envAuthMode)
 	}
 	creds := Credentials{KeyID: id, Secret: NewSecret(secret)}
 	if err := creds.Validate(); err != nil {
-		return nil, fmt.Errorf("%w (from %s and %s)", err, EnvAPIKeyID, EnvAPIKeySecret)
+		return nil, fmt.Errorf("%w (from %s and %s)", err, envAPIKeyID, envAPIKeySecret)
 	}
 	return staticAuthSpec{creds: creds, mode: mode}, nil
 }

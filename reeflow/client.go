@@ -24,10 +24,10 @@ const Version = "0.1.0"
 //
 //nolint:gosec // variable names, not credentials
 const (
-	EnvAPIKeyID     = "REEFLOW_API_KEY_ID"
-	EnvAPIKeySecret = "REEFLOW_API_KEY_SECRET"
-	EnvBaseURL      = "REEFLOW_BASE_URL"
-	EnvAuthMode     = "REEFLOW_AUTH_MODE" // "basic" (default) or "hmac"
+	envAPIKeyID     = "REEFLOW_API_KEY_ID"
+	envAPIKeySecret = "REEFLOW_API_KEY_SECRET"
+	envBaseURL      = "REEFLOW_BASE_URL"
+	envAuthMode     = "REEFLOW_AUTH_MODE" // "basic" (default) or "hmac"
 )
 
 // Client calls the Reeflow API. It is safe for concurrent use; create one with NewClient and
@@ -58,7 +58,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("reeflow: %w", err)
 	}
 	if s.baseURL == "" {
-		s.baseURL = os.Getenv(EnvBaseURL)
+		s.baseURL = os.Getenv(envBaseURL)
 	}
 	if s.baseURL == "" {
 		s.baseURL = DefaultBaseURL

@@ -58,7 +58,7 @@ func probeAt(ctx context.Context, t *testing.T, srv *reeflowtest.Server, baseURL
 	t.Helper()
 	key := srv.Key()
 	env := map[string]string{
-		reeflow.EnvBaseURL: baseURL, reeflow.EnvAPIKeyID: key.ID, reeflow.EnvAPIKeySecret: key.Secret,
+		"REEFLOW_BASE_URL": baseURL, "REEFLOW_API_KEY_ID": key.ID, "REEFLOW_API_KEY_SECRET": key.Secret,
 	}
 	var stdout, stderr bytes.Buffer
 	code := run(ctx, append([]string{"-json", "-pace", "0"}, args...), func(k string) string { return env[k] }, &stdout, &stderr)
@@ -448,7 +448,7 @@ func TestTextReport(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
 	key := srv.Key()
-	env := map[string]string{reeflow.EnvBaseURL: srv.URL, reeflow.EnvAPIKeyID: key.ID, reeflow.EnvAPIKeySecret: key.Secret}
+	env := map[string]string{"REEFLOW_BASE_URL": srv.URL, "REEFLOW_API_KEY_ID": key.ID, "REEFLOW_API_KEY_SECRET": key.Secret}
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"-pace", "0"}, func(k string) string { return env[k] }, &stdout, &stderr)
 	assert.Equal(t, exitOK, code, stderr.String())
@@ -509,7 +509,7 @@ func TestSecretsWithQuotesAreScrubbed(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"message": "bad " + sec + " for " + id + "\x1b[2J", "statusCode": 401, "error": "Unauthorized"})
 	}))
 	defer ts.Close()
-	env := map[string]string{reeflow.EnvBaseURL: ts.URL, reeflow.EnvAPIKeyID: keyID, reeflow.EnvAPIKeySecret: secret}
+	env := map[string]string{"REEFLOW_BASE_URL": ts.URL, "REEFLOW_API_KEY_ID": keyID, "REEFLOW_API_KEY_SECRET": secret}
 	var out, errb bytes.Buffer
 	run(context.Background(), []string{"-json", "-pace", "0"}, func(k string) string { return env[k] }, &out, &errb)
 	all := out.String() + errb.String()

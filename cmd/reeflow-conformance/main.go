@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "usage: reeflow-conformance [-json] [-write] [-save-spec file]\n\n"+
 			"Checks what reeflow-go documents and assumes about the Reeflow API against the real API.\n"+
 			"Credentials: %s, %s; base URL: %s (default %s).\n\n",
-			reeflow.EnvAPIKeyID, reeflow.EnvAPIKeySecret, reeflow.EnvBaseURL, reeflow.DefaultBaseURL)
+			"REEFLOW_API_KEY_ID", "REEFLOW_API_KEY_SECRET", "REEFLOW_BASE_URL", reeflow.DefaultBaseURL)
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -80,9 +80,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	cfg := config{
-		baseURL:  getenv(reeflow.EnvBaseURL),
-		keyID:    getenv(reeflow.EnvAPIKeyID),
-		secret:   getenv(reeflow.EnvAPIKeySecret),
+		baseURL:  getenv("REEFLOW_BASE_URL"),
+		keyID:    getenv("REEFLOW_API_KEY_ID"),
+		secret:   getenv("REEFLOW_API_KEY_SECRET"),
 		write:    *write,
 		saveSpec: *saveSpec,
 		pace:     *pace,

@@ -49,7 +49,7 @@ type probe struct {
 
 func newProbe(cfg config, stderr io.Writer) (*probe, error) {
 	if cfg.keyID == "" || cfg.secret == "" {
-		return nil, fmt.Errorf("set %s and %s to the API key to check with", reeflow.EnvAPIKeyID, reeflow.EnvAPIKeySecret)
+		return nil, fmt.Errorf("set %s and %s to the API key to check with", "REEFLOW_API_KEY_ID", "REEFLOW_API_KEY_SECRET")
 	}
 	// The SDK's own rules decide what a usable base URL and key are: https only (http on
 	// loopback), a key ID starting with key_, a secret without stray white space.

@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, started f
 	if !*useTLS {
 		opts = append(opts, reeflowtest.WithoutTLS())
 	}
-	id, secret := os.Getenv(reeflow.EnvAPIKeyID), os.Getenv(reeflow.EnvAPIKeySecret)
+	id, secret := os.Getenv("REEFLOW_API_KEY_ID"), os.Getenv("REEFLOW_API_KEY_SECRET")
 	fromEnv := id != "" || secret != ""
 	if fromEnv {
 		opts = append(opts, reeflowtest.WithKey(id, secret))
@@ -108,16 +108,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, started f
 		fmt.Fprintf(stdout, "seeded %d connections from %s\n", len(seed), *seedFile)
 	}
 	if fromEnv {
-		fmt.Fprintf(stdout, "default key: %s (secret from %s)\n", srv.Key().ID, reeflow.EnvAPIKeySecret)
+		fmt.Fprintf(stdout, "default key: %s (secret from %s)\n", srv.Key().ID, "REEFLOW_API_KEY_SECRET")
 	} else {
 		key := srv.Key()
 		fmt.Fprintf(stdout, "default key (random, for this run only):\n  export %s=%s\n  export %s=%s\n",
-			reeflow.EnvAPIKeyID, key.ID, reeflow.EnvAPIKeySecret, key.Secret)
+			"REEFLOW_API_KEY_ID", key.ID, "REEFLOW_API_KEY_SECRET", key.Secret)
 	}
 	if *useTLS {
 		fmt.Fprintln(stdout, "the certificate is self-signed: use curl -k, or the reeflowtest package from Go")
 	}
-	fmt.Fprintf(stdout, "try: curl -u \"$%s:$%s\" %s/connections\n", reeflow.EnvAPIKeyID, reeflow.EnvAPIKeySecret, srv.URL)
+	fmt.Fprintf(stdout, "try: curl -u \"$%s:$%s\" %s/connections\n", "REEFLOW_API_KEY_ID", "REEFLOW_API_KEY_SECRET", srv.URL)
 	if started != nil {
 		started(srv)
 	}

@@ -99,8 +99,8 @@ func run(w io.Writer) error {
 var errSkipped = errors.New("skipped")
 
 func newTarget(w io.Writer) (*target, func(), error) {
-	if id, secret := os.Getenv(reeflow.EnvAPIKeyID), os.Getenv(reeflow.EnvAPIKeySecret); id != "" || secret != "" {
-		base := os.Getenv(reeflow.EnvBaseURL)
+	if id, secret := os.Getenv("REEFLOW_API_KEY_ID"), os.Getenv("REEFLOW_API_KEY_SECRET"); id != "" || secret != "" {
+		base := os.Getenv("REEFLOW_BASE_URL")
 		if base == "" {
 			base = reeflow.DefaultBaseURL
 		}

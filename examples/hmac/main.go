@@ -35,7 +35,7 @@ func run(w io.Writer) error {
 	if srv == nil {
 		// On Reeflow, sign with the key from the environment (REEFLOW_AUTH_MODE=hmac and a bare
 		// NewClient() would do the same).
-		client, err := reeflow.NewClient(reeflow.WithHMACAuth(os.Getenv(reeflow.EnvAPIKeyID), os.Getenv(reeflow.EnvAPIKeySecret)))
+		client, err := reeflow.NewClient(reeflow.WithHMACAuth(os.Getenv("REEFLOW_API_KEY_ID"), os.Getenv("REEFLOW_API_KEY_SECRET")))
 		if err != nil {
 			return err
 		}

@@ -18,7 +18,7 @@ import (
 // certificate, its key), the server for examples that use its controls, and stop, which closes
 // it. It tells w which Reeflow the example uses. stop is never nil.
 func FakeUnlessConfigured(w io.Writer) (opts []reeflow.Option, fake *reeflowtest.Server, stop func(), err error) {
-	if os.Getenv(reeflow.EnvAPIKeyID) != "" || os.Getenv(reeflow.EnvAPIKeySecret) != "" {
+	if os.Getenv("REEFLOW_API_KEY_ID") != "" || os.Getenv("REEFLOW_API_KEY_SECRET") != "" {
 		fmt.Fprintln(w, "Using the Reeflow API with the credentials from REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET.")
 		return nil, nil, func() {}, nil
 	}
