@@ -98,9 +98,16 @@ type result struct {
 	err  error
 }
 
-// awaitWaiters returns once n callers wait for the call for p.
-func awaitWaiters(cache *embedding.Cache, p reeflow.CreateSessionParams, n int) {
+// awaitWaiters returns once n callers wait for the call for p. It fails the test if that has
+// not happened after a minute, far longer than it takes even on a busy machine: a cache that
+// lines callers up differently would otherwise hang the test.
+func awaitWaiters(t *testing.T, cache *embedding.Cache, p reeflow.CreateSessionParams, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
 	for embedding.WaitersForTest(cache, p) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d callers wait for the call, never %d", embedding.WaitersForTest(cache, p), n)
+		}
 		runtime.Gosched()
 	}
 }
@@ -250,7 +257,7 @@ func TestCacheStampede(t *testing.T) {
 	for i := range callers {
 		done.Go(func() { sessions[i], errs[i] = cache.Get(context.Background(), alice) })
 	}
-	awaitWaiters(cache, alice, callers)
+	awaitWaiters(t, cache, alice, callers)
 	g.open()
 	done.Wait()
 	distinct := map[*reeflow.Session]bool{}
@@ -275,7 +282,7 @@ func TestCacheErrorsReachEveryWaiterAndAreNotCached(t *testing.T) {
 	for i := range callers {
 		done.Go(func() { _, errs[i] = cache.Get(context.Background(), alice) })
 	}
-	awaitWaiters(cache, alice, callers)
+	awaitWaiters(t, cache, alice, callers)
 	g.open()
 	done.Wait()
 	for _, err := range errs {
@@ -301,11 +308,11 @@ func TestCacheWaiterLeavesEarly(t *testing.T) {
 	leaderCtx, cancelLeader := context.WithCancel(context.Background())
 	leader := make(chan error, 1)
 	go func() { _, err := cache.Get(leaderCtx, alice); leader <- err }()
-	awaitWaiters(cache, alice, 1)
+	awaitWaiters(t, cache, alice, 1)
 	<-g.arrivals // the shared call is under way
 	other := make(chan result, 1)
 	go func() { sess, err := cache.Get(context.Background(), alice); other <- result{sess, err} }()
-	awaitWaiters(cache, alice, 2)
+	awaitWaiters(t, cache, alice, 2)
 
 	cancelLeader()
 	err := <-leader
@@ -334,14 +341,14 @@ func TestCacheCallIsCancelledWhenEveryWaiterLeft(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	gone := make(chan error, 1)
 	go func() { _, err := cache.Get(ctx, alice); gone <- err }()
-	awaitWaiters(cache, alice, 1)
+	awaitWaiters(t, cache, alice, 1)
 	<-g.arrivals // the call is under way
 	cancel()
 	require.ErrorIs(t, <-gone, context.Canceled)
 
 	next := make(chan result, 1)
 	go func() { sess, err := cache.Get(context.Background(), alice); next <- result{sess, err} }()
-	awaitWaiters(cache, alice, 1)
+	awaitWaiters(t, cache, alice, 1)
 	g.open()
 	got := <-next
 	require.NoError(t, got.err)
@@ -360,13 +367,13 @@ func TestCacheKeepsNoReferenceToTheCallersMaps(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	leader := make(chan error, 1)
 	go func() { _, err := cache.Get(ctx, mine); leader <- err }()
-	awaitWaiters(cache, mine, 1)
+	awaitWaiters(t, cache, mine, 1)
 	other := make(chan result, 1)
 	go func() {
 		sess, err := cache.Get(context.Background(), reeflow.CreateSessionParams{UserID: "alice", UserAttributes: reeflow.Attributes{"region": "eu"}})
 		other <- result{sess, err}
 	}()
-	awaitWaiters(cache, mine, 2)
+	awaitWaiters(t, cache, mine, 2)
 	cancel()
 	require.ErrorIs(t, <-leader, context.Canceled)
 	mine.UserAttributes["region"] = "us" // the leader's map, reused for its next request
