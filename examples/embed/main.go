@@ -1,6 +1,6 @@
 // Command embed is a small web application that embeds a Reeflow dashboard: a fake login, the
-// token endpoint (reeflow.SessionHandler over a reeflow.SessionCache), and a page that fetches
-// the token and hands it to <reeflow-provider>. Copy the parts you need.
+// token endpoint (embedding.NewHandler over an embedding.Cache), and a page that fetches the
+// token and hands it to <reeflow-provider>. Copy the parts you need.
 //
 //	go run ./examples/embed          # then open http://127.0.0.1:8080 and log in as Alice or Bob
 //
@@ -27,8 +27,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/reeflow/reeflow-go/examples/internal/exampleenv"
 	"github.com/reeflow/reeflow-go/reeflow"
+	"github.com/reeflow/reeflow-go/reeflow/embedding"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
 
@@ -71,13 +71,17 @@ type server struct {
 // start serves the application on addr and tells w where.
 func start(w io.Writer, addr, sdkURL string) (*server, error) {
 	logger := slog.New(slog.NewTextHandler(w, nil))
-	client, fake, release, err := exampleenv.ClientAndFake(w, reeflow.WithLogger(logger))
+	client, fake, release, err := newClient(w, logger)
 	if err != nil {
 		return nil, err
 	}
 	// One cache per client, shared by every request: a user's token is reused across page
 	// views until it has less than 5 minutes left.
-	cache := reeflow.NewSessionCache(client.Sessions)
+	cache, err := embedding.NewCache(client.Sessions)
+	if err != nil {
+		release()
+		return nil, err
+	}
 	handler, err := newApp(cache.Get, sdkURL, logger)
 	if err != nil {
 		release()
@@ -101,6 +105,28 @@ func start(w io.Writer, addr, sdkURL string) (*server, error) {
 	}()
 	fmt.Fprintf(w, "Open %s/ and log in as Alice or Bob (a fake login).\n", s.URL)
 	return s, nil
+}
+
+// newClient returns the Reeflow client, and a function that releases what it started. With
+// REEFLOW_API_KEY_ID set, it is the client your application creates; otherwise it is a client
+// of an embedded fake Reeflow server, also returned.
+func newClient(w io.Writer, logger *slog.Logger) (*reeflow.Client, *reeflowtest.Server, func(), error) {
+	if os.Getenv(reeflow.EnvAPIKeyID) != "" {
+		// Reads REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET; logs each call without credentials.
+		client, err := reeflow.NewClient(reeflow.WithLogger(logger))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		fmt.Fprintln(w, "Using the Reeflow API with the credentials from REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET.")
+		return client, nil, client.CloseIdleConnections, nil
+	}
+	fake, err := reeflowtest.Start()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fmt.Fprintln(w, "No REEFLOW_API_KEY_ID in the environment: using an embedded fake Reeflow server (reeflowtest).")
+	client := fake.Client(reeflow.WithLogger(logger))
+	return client, fake, func() { client.CloseIdleConnections(); fake.Close() }, nil
 }
 
 // Close stops the application and what it started.
@@ -154,16 +180,21 @@ func newApp(mint func(context.Context, reeflow.CreateSessionParams) (*reeflow.Se
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("POST /login", a.login)
 	mux.HandleFunc("POST /logout", a.logout)
-	mux.Handle(tokenPath, reeflow.SessionHandler(mint, a.resolve, reeflow.WithHandlerLogger(logger)))
+	tokens, err := embedding.NewHandler(mint, a.resolve, embedding.WithLogger(logger))
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle(tokenPath, tokens)
 	// Refuse state-changing requests (log in, log out, mint a token) from other origins' pages.
 	return http.NewCrossOriginProtection().Handler(mux), nil
 }
 
-// resolve tells the session handler who is logged in: ErrNotLoggedIn gives the page a 401.
+// resolve tells the token handler who is logged in: embedding.ErrNotLoggedIn gives the page a
+// 401.
 func (a *app) resolve(r *http.Request) (reeflow.CreateSessionParams, error) {
 	u, ok := a.currentUser(r)
 	if !ok {
-		return reeflow.CreateSessionParams{}, reeflow.ErrNotLoggedIn
+		return reeflow.CreateSessionParams{}, embedding.ErrNotLoggedIn
 	}
 	return reeflow.CreateSessionParams{
 		UserID:                 u.ID,

@@ -1,14 +1,17 @@
-package reeflow_test
+package embedding_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,18 +20,40 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reeflow/reeflow-go/reeflow"
+	"github.com/reeflow/reeflow-go/reeflow/embedding"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
+
+// canaryValue stands for what must never reach the browser: Reeflow's messages, a resolver's
+// error, an attribute value.
+const canaryValue = "CANARYVALUE-4f1c"
 
 // loggedInAs is a resolver for tests: the user is named by the X-Test-User header.
 func loggedInAs(attrs reeflow.Attributes) func(*http.Request) (reeflow.CreateSessionParams, error) {
 	return func(r *http.Request) (reeflow.CreateSessionParams, error) {
 		user := r.Header.Get("X-Test-User")
 		if user == "" {
-			return reeflow.CreateSessionParams{}, fmt.Errorf("no session cookie: %w", reeflow.ErrNotLoggedIn)
+			return reeflow.CreateSessionParams{}, fmt.Errorf("no session cookie: %w", embedding.ErrNotLoggedIn)
 		}
 		return reeflow.CreateSessionParams{UserID: user, OrganizationID: "acme", UserAttributes: attrs,
 			OrganizationAttributes: reeflow.Attributes{"plan": "enterprise"}}, nil
+	}
+}
+
+// newHandler is NewHandler for arguments that must be accepted.
+func newHandler(t *testing.T, mint func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error),
+	resolve func(*http.Request) (reeflow.CreateSessionParams, error), opts ...embedding.Option,
+) http.Handler {
+	t.Helper()
+	h, err := embedding.NewHandler(mint, resolve, opts...)
+	require.NoError(t, err)
+	return h
+}
+
+// createWith is a mint around client.Sessions.Create.
+func createWith(client *reeflow.Client) func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error) {
+	return func(ctx context.Context, p reeflow.CreateSessionParams) (*reeflow.Session, error) {
+		return client.Sessions.Create(ctx, p)
 	}
 }
 
@@ -56,11 +81,74 @@ func call(t *testing.T, h http.Handler, method, user string) handlerReply {
 	return handlerReply{resp.StatusCode, resp.Header, string(body)}
 }
 
-func TestSessionHandlerHandsOutAToken(t *testing.T) {
+// replyingClient is a client of a Reeflow stand-in that answers every request with respond, for
+// answers the fake never gives. It counts the requests.
+func replyingClient(t *testing.T, respond http.HandlerFunc, opts ...reeflow.Option) (*reeflow.Client, *atomic.Int64) {
+	t.Helper()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		respond(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	all := append([]reeflow.Option{reeflow.WithBaseURL(srv.URL), reeflow.WithBasicAuth("key_test", "secret_test"), reeflow.WithMaxRetries(0)}, opts...)
+	client, err := reeflow.NewClient(all...)
+	require.NoError(t, err)
+	t.Cleanup(client.CloseIdleConnections)
+	return client, &requests
+}
+
+func reply(status int, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if strings.HasPrefix(body, "<") {
+			w.Header().Set("Content-Type", "text/html")
+		} else {
+			w.Header().Set("Content-Type", "application/json")
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// logSink collects JSON log records.
+type logSink struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *logSink) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func (s *logSink) records(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.Lines(s.String()) {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec))
+		out = append(out, rec)
+	}
+	return out
+}
+
+func (s *logSink) logger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func nopLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestHandlerHandsOutAToken(t *testing.T) {
 	t.Parallel()
-	f := newCacheFixture(t)
-	cache := f.cache()
-	h := reeflow.SessionHandler(cache.Get, loggedInAs(reeflow.Attributes{"region": "eu", "level": 2, "admin": true}))
+	f := newFixture(t)
+	h := newHandler(t, f.cache(t).Get, loggedInAs(reeflow.Attributes{"region": "eu", "level": 2, "admin": true}))
 
 	got := call(t, h, http.MethodPost, "alice")
 	require.Equal(t, http.StatusOK, got.status, got.body)
@@ -74,41 +162,41 @@ func TestSessionHandlerHandsOutAToken(t *testing.T) {
 
 	claims, err := f.srv.ParseSessionToken(body["token"].(string))
 	require.NoError(t, err)
-	assert.Equal(t, reeflowtestClaims{
+	assert.Equal(t, subject{
 		UserID: "alice", OrganizationID: "acme",
 		UserAttributes:         map[string]any{"region": "eu", "level": 2.0, "admin": true},
 		OrganizationAttributes: map[string]any{"plan": "enterprise"},
-	}, withoutTimes(claims))
+	}, subjectOf(claims))
 
 	again := call(t, h, http.MethodPost, "alice")
 	assert.Equal(t, got.body, again.body, "the cache served the second page view")
 	assert.Equal(t, 1, f.minted())
 }
 
-func TestSessionHandlerAroundSessionsCreate(t *testing.T) {
+func TestHandlerAroundSessionsCreate(t *testing.T) {
 	t.Parallel()
-	f := newCacheFixture(t)
+	f := newFixture(t)
 	mint := func(ctx context.Context, p reeflow.CreateSessionParams) (*reeflow.Session, error) {
 		p.Expiration = f.clock.Now().Add(10 * time.Minute)
 		return f.client.Sessions.Create(ctx, p)
 	}
-	got := call(t, reeflow.SessionHandler(mint, loggedInAs(nil)), http.MethodPost, "bob")
+	got := call(t, newHandler(t, mint, loggedInAs(nil)), http.MethodPost, "bob")
 	require.Equal(t, http.StatusOK, got.status, got.body)
 	assert.Contains(t, got.body, `"expires_at":"`+f.clock.Now().Add(10*time.Minute).Format(time.RFC3339)+`"`)
 }
 
-func TestSessionHandlerMethods(t *testing.T) {
+func TestHandlerMethods(t *testing.T) {
 	t.Parallel()
-	f := newCacheFixture(t)
-	cache := f.cache()
-	postOnly := reeflow.SessionHandler(cache.Get, loggedInAs(nil))
+	f := newFixture(t)
+	cache := f.cache(t)
+	postOnly := newHandler(t, cache.Get, loggedInAs(nil))
 	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete, http.MethodHead, http.MethodOptions} {
 		got := call(t, postOnly, method, "alice")
 		assert.Equal(t, http.StatusMethodNotAllowed, got.status, method)
 		assert.Equal(t, "POST", got.header.Get("Allow"), method)
 		assert.Equal(t, "no-store", got.header.Get("Cache-Control"), method)
 	}
-	both := reeflow.SessionHandler(cache.Get, loggedInAs(nil), reeflow.WithAllowedMethods(http.MethodPost, http.MethodGet, http.MethodPost))
+	both := newHandler(t, cache.Get, loggedInAs(nil), embedding.WithAllowedMethods(http.MethodPost, http.MethodGet, http.MethodPost))
 	assert.Equal(t, http.StatusOK, call(t, both, http.MethodGet, "alice").status)
 	assert.Equal(t, http.StatusOK, call(t, both, http.MethodPost, "alice").status)
 	got := call(t, both, http.MethodPut, "alice")
@@ -118,11 +206,11 @@ func TestSessionHandlerMethods(t *testing.T) {
 	assert.Equal(t, 1, f.minted(), "refused methods never reached Reeflow")
 }
 
-func TestSessionHandlerResolverErrors(t *testing.T) {
+func TestHandlerResolverErrors(t *testing.T) {
 	t.Parallel()
-	f := newCacheFixture(t)
-	cache := f.cache()
-	got := call(t, reeflow.SessionHandler(cache.Get, loggedInAs(nil)), http.MethodPost, "")
+	f := newFixture(t)
+	cache := f.cache(t)
+	got := call(t, newHandler(t, cache.Get, loggedInAs(nil)), http.MethodPost, "")
 	assert.Equal(t, http.StatusUnauthorized, got.status)
 	assert.JSONEq(t, `{"error":"not logged in"}`, got.body)
 	assert.Equal(t, "application/json", got.header.Get("Content-Type"))
@@ -130,18 +218,44 @@ func TestSessionHandlerResolverErrors(t *testing.T) {
 	broken := func(*http.Request) (reeflow.CreateSessionParams, error) {
 		return reeflow.CreateSessionParams{}, errors.New("session store down at 10.0.0.7: " + canaryValue)
 	}
-	got = call(t, reeflow.SessionHandler(cache.Get, broken), http.MethodPost, "alice")
+	got = call(t, newHandler(t, cache.Get, broken), http.MethodPost, "alice")
 	assert.Equal(t, http.StatusInternalServerError, got.status)
 	assert.JSONEq(t, `{"error":"internal error"}`, got.body, "the resolver's error stays in the log")
-
-	badAttrs := loggedInAs(reeflow.Attributes{"tags": []string{canaryValue}})
-	got = call(t, reeflow.SessionHandler(cache.Get, badAttrs), http.MethodPost, "alice")
-	assert.Equal(t, http.StatusInternalServerError, got.status, "parameters the SDK refuses are a bug in the resolver, not Reeflow's failure")
-	assert.JSONEq(t, `{"error":"internal error"}`, got.body)
 	assert.Zero(t, f.minted())
 }
 
-func TestSessionHandlerReeflowFailures(t *testing.T) {
+// TestHandlerBadParamsAreABugInResolve: parameters the SDK refuses are a 500, whatever the mint,
+// and nothing is sent to Reeflow.
+func TestHandlerBadParamsAreABugInResolve(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	withExpiration := func(r *http.Request) (reeflow.CreateSessionParams, error) {
+		p, err := loggedInAs(nil)(r)
+		p.Expiration = f.clock.Now().Add(time.Hour) // fine for Sessions.Create, not for a Cache
+		return p, err
+	}
+	for name, tc := range map[string]struct {
+		mint    func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error)
+		resolve func(*http.Request) (reeflow.CreateSessionParams, error)
+		logged  string
+	}{
+		"a Cache, bad attributes":           {f.cache(t).Get, loggedInAs(reeflow.Attributes{"tags": []string{canaryValue}}), `resolve: embedding: invalid session parameters: user attribute \"tags\": value is a []string`},
+		"Sessions.Create, bad attributes":   {createWith(f.client), loggedInAs(reeflow.Attributes{"tags": []string{canaryValue}}), `resolve: embedding: invalid session parameters: user attribute \"tags\"`},
+		"Sessions.Create, no user":          {createWith(f.client), func(*http.Request) (reeflow.CreateSessionParams, error) { return reeflow.CreateSessionParams{}, nil }, "UserID is empty"},
+		"a Cache, an Expiration in resolve": {f.cache(t).Get, withExpiration, "embedding: invalid session parameters: the cache chooses Expiration and NotBefore"},
+	} {
+		sink := &logSink{}
+		got := call(t, newHandler(t, tc.mint, tc.resolve, embedding.WithLogger(sink.logger())), http.MethodPost, "alice")
+		assert.Equal(t, http.StatusInternalServerError, got.status, name)
+		assert.JSONEq(t, `{"error":"internal error"}`, got.body, name)
+		assert.Contains(t, sink.String(), `"level":"ERROR"`, name)
+		assert.Contains(t, sink.String(), tc.logged, name)
+		assert.NotContains(t, sink.String(), canaryValue, name)
+	}
+	assert.Zero(t, f.minted())
+}
+
+func TestHandlerReeflowFailures(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name       string
@@ -166,14 +280,12 @@ func TestSessionHandlerReeflowFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			client, _ := newRecorder(t, tc.respond, reeflow.WithMaxRetryAfter(2*time.Hour))
-			mint := func(ctx context.Context, p reeflow.CreateSessionParams) (*reeflow.Session, error) {
-				return client.Sessions.Create(ctx, p)
-			}
-			got := call(t, reeflow.SessionHandler(mint, loggedInAs(nil)), http.MethodPost, "alice")
+			client, requests := replyingClient(t, tc.respond, reeflow.WithMaxRetryAfter(2*time.Hour))
+			got := call(t, newHandler(t, createWith(client), loggedInAs(nil)), http.MethodPost, "alice")
 			assert.Equal(t, tc.status, got.status)
+			assert.Equal(t, int64(1), requests.Load())
 			assert.NotContains(t, got.body, canaryValue, "Reeflow's message never reaches the browser")
-			assert.NotContains(t, got.body, docSecret)
+			assert.NotContains(t, got.body, "secret_test")
 			assert.Equal(t, "application/json", got.header.Get("Content-Type"))
 			assert.Equal(t, "no-store", got.header.Get("Cache-Control"))
 			if tc.retryAfter != "" {
@@ -188,22 +300,23 @@ func TestSessionHandlerReeflowFailures(t *testing.T) {
 		t.Parallel()
 		srv := httptest.NewServer(http.NotFoundHandler())
 		srv.Close()
-		client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithMaxRetries(0))
+		client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithBasicAuth("key_test", "secret_test"), reeflow.WithMaxRetries(0))
 		require.NoError(t, err)
-		cache := reeflow.NewSessionCache(client.Sessions)
-		got := call(t, reeflow.SessionHandler(cache.Get, loggedInAs(nil)), http.MethodPost, "alice")
+		cache, err := embedding.NewCache(client.Sessions)
+		require.NoError(t, err)
+		got := call(t, newHandler(t, cache.Get, loggedInAs(nil)), http.MethodPost, "alice")
 		assert.Equal(t, http.StatusBadGateway, got.status)
 		assert.JSONEq(t, `{"error":"could not get a session token from Reeflow"}`, got.body)
 	})
 	t.Run("mint returns nothing", func(t *testing.T) {
 		t.Parallel()
 		nothing := func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error) { return nil, nil }
-		got := call(t, reeflow.SessionHandler(nothing, loggedInAs(nil)), http.MethodPost, "alice")
+		got := call(t, newHandler(t, nothing, loggedInAs(nil)), http.MethodPost, "alice")
 		assert.Equal(t, http.StatusBadGateway, got.status)
 		noToken := func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error) {
 			return &reeflow.Session{ExpiresAt: time.Now().Add(time.Hour)}, nil
 		}
-		got = call(t, reeflow.SessionHandler(noToken, loggedInAs(nil)), http.MethodPost, "alice")
+		got = call(t, newHandler(t, noToken, loggedInAs(nil)), http.MethodPost, "alice")
 		assert.Equal(t, http.StatusBadGateway, got.status, "a session without a token is no answer")
 	})
 }
@@ -216,59 +329,35 @@ func mustAtoi(t *testing.T, s string) float64 {
 	return n
 }
 
-func TestSessionHandlerMisconfigured(t *testing.T) {
+// TestHandlerLogsWithoutTheToken: one record per request, with the status and the error, never
+// the token; Reeflow's message is in the log, where the operator needs it.
+func TestHandlerLogsWithoutTheToken(t *testing.T) {
 	t.Parallel()
-	sink := &logSink{}
-	logger := reeflow.WithHandlerLogger(debugLogger(sink))
-	f := newCacheFixture(t)
-	cache := f.cache()
-	for name, h := range map[string]http.Handler{
-		"method DELETE":  reeflow.SessionHandler(cache.Get, loggedInAs(nil), logger, reeflow.WithAllowedMethods("DELETE")),
-		"lower-case get": reeflow.SessionHandler(cache.Get, loggedInAs(nil), logger, reeflow.WithAllowedMethods("get")),
-		"no method":      reeflow.SessionHandler(cache.Get, loggedInAs(nil), logger, reeflow.WithAllowedMethods()),
-		"nil mint":       reeflow.SessionHandler(nil, loggedInAs(nil), logger),
-		"nil resolve":    reeflow.SessionHandler(cache.Get, nil, logger),
-	} {
-		got := call(t, h, http.MethodPost, "alice")
-		assert.Equal(t, http.StatusInternalServerError, got.status, name)
-		assert.JSONEq(t, `{"error":"internal error"}`, got.body, name)
-	}
-	logs := sink.String()
-	for _, want := range []string{`WithAllowedMethods: \"DELETE\": the handler answers GET and POST only`, `WithAllowedMethods: \"get\"`,
-		"WithAllowedMethods: no method", "nil mint function", "nil resolve function"} {
-		assert.Contains(t, logs, want)
-	}
-	assert.Zero(t, f.minted())
-}
-
-// TestSessionHandlerLogsWithoutTheToken: one record per request, with the status and the
-// error, never the token; Reeflow's message is in the log, where the operator needs it.
-func TestSessionHandlerLogsWithoutTheToken(t *testing.T) {
-	t.Parallel()
+	const token = "CANARYTOKEN.abc.def"
 	sink := &logSink{}
 	var fail atomic.Bool
-	client, _ := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+	client, _ := replyingClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if fail.Load() {
 			reply(400, `{"code":"INVALID_EXPIRATION","message":"Expiration cannot be more than 86400 seconds from now"}`)(w, r)
 			return
 		}
-		reply(201, `{"token":"`+canaryToken+`","expires_at":"2099-01-01T00:00:00Z"}`)(w, r)
-	}, reeflow.WithLogger(debugLogger(sink)))
-	cache := reeflow.NewSessionCache(client.Sessions)
-	h := reeflow.SessionHandler(cache.Get, loggedInAs(nil), reeflow.WithHandlerLogger(debugLogger(sink)), reeflow.WithAllowedMethods("GET"))
+		reply(201, `{"token":"`+token+`","expires_at":"2099-01-01T00:00:00Z"}`)(w, r)
+	}, reeflow.WithLogger(sink.logger()))
+	cache, err := embedding.NewCache(client.Sessions)
+	require.NoError(t, err)
+	h := newHandler(t, cache.Get, loggedInAs(nil), embedding.WithLogger(sink.logger()), embedding.WithAllowedMethods("GET"))
 
 	ok := call(t, h, http.MethodGet, "alice")
 	require.Equal(t, http.StatusOK, ok.status)
-	assert.Contains(t, ok.body, canaryToken, "the browser gets the token")
+	assert.Contains(t, ok.body, token, "the browser gets the token")
 	call(t, h, http.MethodGet, "")
 	call(t, h, http.MethodPost, "alice")
 	fail.Store(true)
 	call(t, h, http.MethodGet, "mallory")
 
-	records := sink.records(t)
 	var handler []map[string]any
-	for _, rec := range records {
-		if rec["msg"] == "reeflow: session handler" {
+	for _, rec := range sink.records(t) {
+		if rec["msg"] == "embedding: session token handler" {
 			handler = append(handler, rec)
 		}
 	}
@@ -279,16 +368,16 @@ func TestSessionHandlerLogsWithoutTheToken(t *testing.T) {
 	assert.Equal(t, []any{"INFO", 405.0}, []any{handler[2]["level"], handler[2]["status"]})
 	assert.Equal(t, []any{"WARN", 502.0, "mallory"}, []any{handler[3]["level"], handler[3]["status"], handler[3]["user_id"]})
 	assert.Contains(t, handler[3]["error"], "INVALID_EXPIRATION")
-	assert.NotContains(t, sink.String(), canaryToken, "no log record holds the token")
-	assert.True(t, strings.Contains(sink.String(), `"path":"/reeflow/session"`))
+	assert.NotContains(t, sink.String(), token, "no log record holds the token")
+	assert.Contains(t, sink.String(), `"path":"/reeflow/session"`)
 }
 
-// reeflowtestClaims mirrors reeflowtest.SessionClaims without the times, for comparisons.
-type reeflowtestClaims struct {
+// subject is what a token says about its user and organization.
+type subject struct {
 	UserID, OrganizationID                 string
 	UserAttributes, OrganizationAttributes map[string]any
 }
 
-func withoutTimes(c reeflowtest.SessionClaims) reeflowtestClaims {
-	return reeflowtestClaims{c.UserID, c.OrganizationID, c.UserAttributes, c.OrganizationAttributes}
+func subjectOf(c reeflowtest.SessionClaims) subject {
+	return subject{c.UserID, c.OrganizationID, c.UserAttributes, c.OrganizationAttributes}
 }

@@ -1,7 +1,7 @@
-package reeflow_test
+package embedding_test
 
-// Benchmarks of the session cache against minting a token per page view, on the fake server.
-// The counts of POST /sessions are reported as metrics; see BENCHMARKS.md.
+// Benchmarks of the cache against minting a token per page view, on the fake server. The counts
+// of POST /sessions are reported as metrics; see BENCHMARKS.md.
 
 import (
 	"context"
@@ -21,8 +21,8 @@ var embedParams = reeflow.CreateSessionParams{
 func BenchmarkSessionToken(b *testing.B) {
 	ctx := context.Background()
 	b.Run("CacheHit", func(b *testing.B) {
-		f := newCacheFixture(b)
-		cache := f.cache()
+		f := newFixture(b)
+		cache := f.cache(b)
 		if _, err := cache.Get(ctx, embedParams); err != nil {
 			b.Fatal(err)
 		}
@@ -35,8 +35,8 @@ func BenchmarkSessionToken(b *testing.B) {
 		b.ReportMetric(float64(f.minted()), "POST/sessions")
 	})
 	b.Run("CacheHitNoAttributes", func(b *testing.B) {
-		f := newCacheFixture(b)
-		cache := f.cache()
+		f := newFixture(b)
+		cache := f.cache(b)
 		p := reeflow.CreateSessionParams{UserID: embedParams.UserID, OrganizationID: embedParams.OrganizationID}
 		if _, err := cache.Get(ctx, p); err != nil {
 			b.Fatal(err)
@@ -49,8 +49,8 @@ func BenchmarkSessionToken(b *testing.B) {
 		}
 	})
 	b.Run("CacheHitParallel", func(b *testing.B) {
-		f := newCacheFixture(b)
-		cache := f.cache()
+		f := newFixture(b)
+		cache := f.cache(b)
 		if _, err := cache.Get(ctx, embedParams); err != nil {
 			b.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func BenchmarkSessionToken(b *testing.B) {
 	})
 	// Baseline: a call to Reeflow (here, the fake on loopback) per page view.
 	b.Run("Uncached", func(b *testing.B) {
-		f := newCacheFixture(b)
+		f := newFixture(b)
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := f.client.Sessions.Create(ctx, embedParams); err != nil {
@@ -83,8 +83,8 @@ func BenchmarkSessionPageViews(b *testing.B) {
 	b.Run("Cache", func(b *testing.B) {
 		var posts int
 		for b.Loop() {
-			f := newCacheFixture(b)
-			cache := f.cache()
+			f := newFixture(b)
+			cache := f.cache(b)
 			for _, v := range views {
 				f.clock.Advance(v.wait)
 				if _, err := cache.Get(ctx, v.params); err != nil {
@@ -98,7 +98,7 @@ func BenchmarkSessionPageViews(b *testing.B) {
 	b.Run("Uncached", func(b *testing.B) {
 		var posts int
 		for b.Loop() {
-			f := newCacheFixture(b)
+			f := newFixture(b)
 			for _, v := range views {
 				f.clock.Advance(v.wait)
 				if _, err := f.client.Sessions.Create(ctx, v.params); err != nil {
@@ -116,8 +116,8 @@ func BenchmarkSessionStampede(b *testing.B) {
 	ctx := context.Background()
 	var posts int
 	for b.Loop() {
-		f := newCacheFixture(b)
-		cache := f.cache()
+		f := newFixture(b)
+		cache := f.cache(b)
 		var wg sync.WaitGroup
 		for range 200 {
 			wg.Go(func() {

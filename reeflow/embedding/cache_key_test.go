@@ -1,0 +1,92 @@
+package embedding_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+	"github.com/reeflow/reeflow-go/reeflow/embedding"
+)
+
+type plan string
+
+// regionCode is an attribute type whose text form is not its wire value: reeflow sends the
+// number, while encoding/json would write "eu" for any of them.
+type regionCode int
+
+func (regionCode) MarshalText() ([]byte, error) { return []byte("eu"), nil }
+
+// TestCacheKeys checks that tokens are shared exactly between params that are the same on the
+// wire: the same attributes in another map, or the same number in another Go type, share; any
+// difference Reeflow would see does not. Every token handed out carries its own caller's claims.
+func TestCacheKeys(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	attrs := func(level, region any) reeflow.Attributes {
+		return reeflow.Attributes{"level": level, "region": region, "admin": true}
+	}
+	base := reeflow.CreateSessionParams{UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(1, "eu")}
+	baseToken := get(t, cache, base).Token
+
+	same := map[string]reeflow.CreateSessionParams{
+		"attributes built in another order": {UserID: "u1", OrganizationID: "o1",
+			UserAttributes: func() reeflow.Attributes {
+				a := reeflow.Attributes{}
+				a["admin"], a["region"], a["level"] = true, "eu", 1
+				return a
+			}()},
+		"float64 1.0 for int 1":  {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(1.0, "eu")},
+		"uint8 1":                {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(uint8(1), "eu")},
+		"float32 1":              {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(float32(1), "eu")},
+		"json.Number 1.0":        {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(json.Number("1.0"), "eu")},
+		"named string type":      {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(1, plan("eu"))},
+		"empty organization map": {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(1, "eu"), OrganizationAttributes: reeflow.Attributes{}},
+	}
+	for name, p := range same {
+		assert.Equal(t, baseToken, get(t, cache, p).Token, name)
+	}
+	noAttrs := get(t, cache, reeflow.CreateSessionParams{UserID: "u9"}).Token
+	assert.Equal(t, noAttrs, get(t, cache, reeflow.CreateSessionParams{UserID: "u9", UserAttributes: reeflow.Attributes{}}).Token,
+		"an empty map is no attributes, as on the wire")
+	assert.Equal(t, 2, f.minted())
+
+	different := map[string]reeflow.CreateSessionParams{
+		"another user":               {UserID: "u2", OrganizationID: "o1", UserAttributes: base.UserAttributes},
+		"another organization":       {UserID: "u1", OrganizationID: "o2", UserAttributes: base.UserAttributes},
+		"no organization":            {UserID: "u1", UserAttributes: base.UserAttributes},
+		"another value":              {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(2, "eu")},
+		"the string 1":               {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs("1", "eu")},
+		"the bool true for 1":        {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(true, "eu")},
+		"one attribute fewer":        {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"level": 1, "region": "eu"}},
+		"no attributes":              {UserID: "u1", OrganizationID: "o1"},
+		"name case":                  {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"Level": 1, "region": "eu", "admin": true}},
+		"as organization attributes": {UserID: "u1", OrganizationID: "o1", OrganizationAttributes: base.UserAttributes},
+		"IDs shifted between fields": {UserID: "u1o", OrganizationID: "1", UserAttributes: base.UserAttributes},
+		"name and value shifted":     {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"level": 1, "regio": "neu", "admin": true}},
+		// A number whose MarshalText says "eu": keyed by its text, it would take the token of
+		// region "eu", which Reeflow tells apart.
+		"a number that marshals as eu": {UserID: "u1", OrganizationID: "o1", UserAttributes: attrs(1, regionCode(7))},
+		// IDs and values that look like the encoding itself.
+		"organization inside the user ID": {UserID: `u1","organization":"o1`, UserAttributes: base.UserAttributes},
+		"attributes inside a value":       {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"level": 1, "region": `eu","admin":true`}},
+		"a value inside a name":           {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{`level":1,"region`: "eu", "admin": true}},
+	}
+	tokens := map[string]string{baseToken: "base", noAttrs: "u9"}
+	for name, p := range different {
+		sess := get(t, cache, p)
+		require.NotContains(t, tokens, sess.Token, "%s shares the token of %s", name, tokens[sess.Token])
+		tokens[sess.Token] = name
+		claims, err := f.srv.ParseSessionToken(sess.Token)
+		require.NoError(t, err)
+		assert.Equal(t, p.UserID, claims.UserID, name)
+		assert.Equal(t, p.OrganizationID, claims.OrganizationID, name)
+		assert.Len(t, claims.UserAttributes, len(p.UserAttributes), name)
+		assert.Len(t, claims.OrganizationAttributes, len(p.OrganizationAttributes), name)
+	}
+	assert.Equal(t, 2+len(different), f.minted())
+	assert.Equal(t, 2+len(different), embedding.CachedForTest(cache))
+}

@@ -1,0 +1,547 @@
+package embedding_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"runtime"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+	"github.com/reeflow/reeflow-go/reeflow/embedding"
+	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
+)
+
+// simClock is a clock a test moves by hand; the fake server and the cache share it.
+type simClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newSimClock() *simClock {
+	return &simClock{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *simClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *simClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// fixture is a fake Reeflow on a simulated clock and a client for it.
+type fixture struct {
+	srv    *reeflowtest.Server
+	client *reeflow.Client
+	clock  *simClock
+}
+
+func newFixture(t testing.TB, clientOpts ...reeflow.Option) *fixture {
+	t.Helper()
+	f := &fixture{clock: newSimClock()}
+	f.srv = reeflowtest.NewServer(t, reeflowtest.WithRequestLogLimit(10_000))
+	f.srv.SetClock(f.clock.Now)
+	f.client = f.srv.Client(append([]reeflow.Option{reeflow.WithMaxRetries(0)}, clientOpts...)...)
+	t.Cleanup(f.client.CloseIdleConnections)
+	return f
+}
+
+// cache returns a cache over the fixture's client, on its clock.
+func (f *fixture) cache(t testing.TB, opts ...embedding.Option) *embedding.Cache {
+	t.Helper()
+	return newCache(t, f.client, f.clock, opts...)
+}
+
+func newCache(t testing.TB, client *reeflow.Client, clock *simClock, opts ...embedding.Option) *embedding.Cache {
+	t.Helper()
+	cache, err := embedding.NewCache(client.Sessions, opts...)
+	require.NoError(t, err)
+	embedding.SetClockForTest(cache, clock.Now)
+	return cache
+}
+
+// minted counts the POST /sessions the fake received: the tokens Reeflow would have minted.
+func (f *fixture) minted() int {
+	n := 0
+	for _, r := range f.srv.Requests() {
+		if r.Method == http.MethodPost && r.Path == "/sessions" {
+			n++
+		}
+	}
+	return n
+}
+
+// get calls cache.Get and fails the test on an error.
+func get(t *testing.T, cache *embedding.Cache, p reeflow.CreateSessionParams) *reeflow.Session {
+	t.Helper()
+	sess, err := cache.Get(context.Background(), p)
+	require.NoError(t, err)
+	return sess
+}
+
+type result struct {
+	sess *reeflow.Session
+	err  error
+}
+
+// awaitWaiters returns once n callers wait for the call for p. It fails the test if that has
+// not happened after a minute, far longer than it takes even on a busy machine: a cache that
+// lines callers up differently would otherwise hang the test.
+func awaitWaiters(t *testing.T, cache *embedding.Cache, p reeflow.CreateSessionParams, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for embedding.WaitersForTest(cache, p) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d callers wait for the call, never %d", embedding.WaitersForTest(cache, p), n)
+		}
+		runtime.Gosched()
+	}
+}
+
+var alice = reeflow.CreateSessionParams{UserID: "alice", OrganizationID: "acme", UserAttributes: reeflow.Attributes{"region": "eu"}}
+
+func TestCacheReusesATokenUntilTheRefreshMargin(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+
+	first := get(t, cache, alice)
+	assert.Equal(t, f.clock.Now().Add(time.Hour), first.ExpiresAt, "Reeflow's default lifetime")
+	f.clock.Advance(55*time.Minute - time.Second)
+	again := get(t, cache, alice)
+	assert.Equal(t, first.Token, again.Token, "still valid for more than the 5-minute margin")
+	assert.Equal(t, 1, f.minted())
+
+	f.clock.Advance(time.Second)
+	renewed := get(t, cache, alice)
+	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes left: a new token")
+	assert.Equal(t, f.clock.Now().Add(time.Hour), renewed.ExpiresAt)
+	assert.Equal(t, 2, f.minted())
+
+	hit := get(t, cache, alice)
+	hit.Token = "changed by the caller"
+	assert.Equal(t, renewed.Token, get(t, cache, alice).Token, "each caller gets its own copy")
+	assert.Equal(t, 2, f.minted())
+}
+
+func TestCacheRefreshMarginIsCappedAtHalfTheLifetime(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		opts     []embedding.Option
+		reuseFor time.Duration
+	}{
+		{"40-minute margin on 1-hour tokens", []embedding.Option{embedding.WithRefreshMargin(40 * time.Minute)}, 30 * time.Minute},
+		{"1-minute margin", []embedding.Option{embedding.WithRefreshMargin(time.Minute)}, 59 * time.Minute},
+		{"6-minute tokens, default margin", []embedding.Option{embedding.WithSessionLifetime(6 * time.Minute)}, 3 * time.Minute},
+		{"24-hour tokens", []embedding.Option{embedding.WithSessionLifetime(24 * time.Hour)}, 24*time.Hour - 5*time.Minute},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			cache := f.cache(t, tc.opts...)
+			first := get(t, cache, alice)
+			f.clock.Advance(tc.reuseFor - time.Second)
+			assert.Equal(t, first.Token, get(t, cache, alice).Token)
+			f.clock.Advance(time.Second)
+			assert.NotEqual(t, first.Token, get(t, cache, alice).Token)
+			assert.Equal(t, 2, f.minted())
+		})
+	}
+}
+
+func TestCacheLifetimeReachesReeflow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	sess := get(t, f.cache(t, embedding.WithSessionLifetime(90*time.Minute)), alice)
+	assert.Equal(t, f.clock.Now().Add(90*time.Minute), sess.ExpiresAt)
+	claims, err := f.srv.ParseSessionToken(sess.Token)
+	require.NoError(t, err)
+	assert.Equal(t, f.clock.Now().Add(90*time.Minute), claims.ExpiresAt)
+}
+
+// TestCacheCallKeepsTheCallersContextValues: the shared call runs on its own context, but with
+// the first caller's values (a trace ID, say), which request editors and transports see.
+func TestCacheCallKeepsTheCallersContextValues(t *testing.T) {
+	t.Parallel()
+	type traceKey struct{}
+	seen := make(chan any, 1)
+	f := newFixture(t, reeflow.WithRequestEditor(func(ctx context.Context, _ *http.Request) error {
+		seen <- ctx.Value(traceKey{})
+		return nil
+	}))
+	ctx := context.WithValue(context.Background(), traceKey{}, "trace-42")
+	_, err := f.cache(t).Get(ctx, alice)
+	require.NoError(t, err)
+	assert.Equal(t, "trace-42", <-seen)
+}
+
+// gate is a transport that holds every request until released, so that callers can be lined up
+// behind one call deterministically. It counts the requests and remembers, per request, whether
+// it was cancelled rather than released.
+type gate struct {
+	base      http.RoundTripper
+	release   chan struct{}
+	arrivals  chan struct{} // a token per request that reached the gate
+	inFlight  sync.WaitGroup
+	mu        sync.Mutex
+	cancelled []bool
+}
+
+// newGatedCache is a cache whose calls to Reeflow wait at a gate.
+func newGatedCache(t *testing.T) (*fixture, *gate, *embedding.Cache) {
+	t.Helper()
+	f := newFixture(t)
+	g := &gate{base: f.srv.HTTPClient().Transport, release: make(chan struct{}), arrivals: make(chan struct{}, 1000)}
+	client := f.srv.Client(reeflow.WithMaxRetries(0), reeflow.WithHTTPClient(&http.Client{Transport: g}))
+	return f, g, newCache(t, client, f.clock)
+}
+
+func (g *gate) RoundTrip(req *http.Request) (*http.Response, error) {
+	g.inFlight.Add(1)
+	defer g.inFlight.Done()
+	g.mu.Lock()
+	i := len(g.cancelled)
+	g.cancelled = append(g.cancelled, false)
+	g.mu.Unlock()
+	g.arrivals <- struct{}{}
+	select {
+	case <-g.release:
+	case <-req.Context().Done():
+	}
+	// A request can arrive after the gate opened, already cancelled: the context decides.
+	if err := req.Context().Err(); err != nil {
+		g.mu.Lock()
+		g.cancelled[i] = true
+		g.mu.Unlock()
+		return nil, err
+	}
+	return g.base.RoundTrip(req)
+}
+
+func (g *gate) open() { close(g.release) }
+
+// requests waits for the requests under way, and reports, per request, whether it was cancelled.
+func (g *gate) requests() (cancelled []bool) {
+	g.inFlight.Wait()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]bool(nil), g.cancelled...)
+}
+
+// TestCacheStampede has 200 callers ask for the same user's first token at once: all of them
+// wait for one call, and get its token.
+func TestCacheStampede(t *testing.T) {
+	t.Parallel()
+	const callers = 200
+	f, g, cache := newGatedCache(t)
+
+	sessions := make([]*reeflow.Session, callers)
+	errs := make([]error, callers)
+	var done sync.WaitGroup
+	for i := range callers {
+		done.Go(func() { sessions[i], errs[i] = cache.Get(context.Background(), alice) })
+	}
+	awaitWaiters(t, cache, alice, callers)
+	g.open()
+	done.Wait()
+	distinct := map[*reeflow.Session]bool{}
+	for i := range callers {
+		require.NoError(t, errs[i])
+		require.Equal(t, sessions[0].Token, sessions[i].Token)
+		distinct[sessions[i]] = true
+	}
+	assert.Len(t, distinct, callers, "each caller gets its own copy, which it may change")
+	assert.Len(t, g.requests(), 1, "one call for 200 callers")
+	assert.Equal(t, 1, f.minted())
+}
+
+func TestCacheErrorsReachEveryWaiterAndAreNotCached(t *testing.T) {
+	t.Parallel()
+	const callers = 10
+	f, g, cache := newGatedCache(t)
+	f.srv.FailNext(1, http.StatusInternalServerError, 0)
+
+	errs := make([]error, callers)
+	var done sync.WaitGroup
+	for i := range callers {
+		done.Go(func() { _, errs[i] = cache.Get(context.Background(), alice) })
+	}
+	awaitWaiters(t, cache, alice, callers)
+	g.open()
+	done.Wait()
+	for _, err := range errs {
+		require.ErrorIs(t, err, reeflow.ErrServer)
+		var apiErr *reeflow.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, http.StatusInternalServerError, apiErr.StatusCode)
+	}
+	assert.Len(t, g.requests(), 1, "one failed call for all of them")
+
+	sess, err := cache.Get(context.Background(), alice)
+	require.NoError(t, err, "the error was not cached")
+	assert.NotEmpty(t, sess.Token)
+	assert.Equal(t, 2, f.minted())
+}
+
+// TestCacheWaiterLeavesEarly: the caller that started the call gives up; the call goes on for
+// the other caller, uncancelled.
+func TestCacheWaiterLeavesEarly(t *testing.T) {
+	t.Parallel()
+	f, g, cache := newGatedCache(t)
+
+	leaderCtx, cancelLeader := context.WithCancel(context.Background())
+	leader := make(chan error, 1)
+	go func() { _, err := cache.Get(leaderCtx, alice); leader <- err }()
+	awaitWaiters(t, cache, alice, 1)
+	<-g.arrivals // the shared call is under way
+	other := make(chan result, 1)
+	go func() { sess, err := cache.Get(context.Background(), alice); other <- result{sess, err} }()
+	awaitWaiters(t, cache, alice, 2)
+
+	cancelLeader()
+	err := <-leader
+	require.ErrorIs(t, err, context.Canceled, "the leader returns as soon as its context ends")
+	assert.ErrorContains(t, err, "embedding: waiting for a session token")
+	select {
+	case <-other:
+		t.Fatal("the other caller returned before the call was answered")
+	default:
+	}
+
+	g.open()
+	got := <-other
+	require.NoError(t, got.err, "the other caller got the token")
+	assert.NotEmpty(t, got.sess.Token)
+	assert.Equal(t, []bool{false}, g.requests(), "one call, not cancelled with the leader")
+	assert.Equal(t, 1, f.minted())
+}
+
+// TestCacheCallIsCancelledWhenEveryWaiterLeft: nobody wants the token any more, so the call is
+// cancelled, and the next caller starts a fresh one rather than joining it.
+func TestCacheCallIsCancelledWhenEveryWaiterLeft(t *testing.T) {
+	t.Parallel()
+	_, g, cache := newGatedCache(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	gone := make(chan error, 1)
+	go func() { _, err := cache.Get(ctx, alice); gone <- err }()
+	awaitWaiters(t, cache, alice, 1)
+	<-g.arrivals // the call is under way
+	cancel()
+	require.ErrorIs(t, <-gone, context.Canceled)
+
+	next := make(chan result, 1)
+	go func() { sess, err := cache.Get(context.Background(), alice); next <- result{sess, err} }()
+	awaitWaiters(t, cache, alice, 1)
+	g.open()
+	got := <-next
+	require.NoError(t, got.err)
+	assert.NotEmpty(t, got.sess.Token)
+	assert.Equal(t, []bool{true, false}, g.requests(), "the abandoned call was cancelled, and the next caller did not join it")
+}
+
+// TestCacheKeepsNoReferenceToTheCallersMaps: a caller that leaves may change its attribute maps
+// while the call it started goes on for others. Under -race, reading them from the call would
+// be reported.
+func TestCacheKeepsNoReferenceToTheCallersMaps(t *testing.T) {
+	t.Parallel()
+	f, g, cache := newGatedCache(t)
+	mine := reeflow.CreateSessionParams{UserID: "alice", UserAttributes: reeflow.Attributes{"region": "eu"}}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	leader := make(chan error, 1)
+	go func() { _, err := cache.Get(ctx, mine); leader <- err }()
+	awaitWaiters(t, cache, mine, 1)
+	other := make(chan result, 1)
+	go func() {
+		sess, err := cache.Get(context.Background(), reeflow.CreateSessionParams{UserID: "alice", UserAttributes: reeflow.Attributes{"region": "eu"}})
+		other <- result{sess, err}
+	}()
+	awaitWaiters(t, cache, mine, 2)
+	cancel()
+	require.ErrorIs(t, <-leader, context.Canceled)
+	mine.UserAttributes["region"] = "us" // the leader's map, reused for its next request
+
+	g.open()
+	got := <-other
+	require.NoError(t, got.err)
+	claims, err := f.srv.ParseSessionToken(got.sess.Token)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"region": "eu"}, claims.UserAttributes)
+}
+
+func TestCacheEvictsTheLeastRecentlyUsed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t, embedding.WithMaxCachedSessions(2))
+	user := func(id string) reeflow.CreateSessionParams { return reeflow.CreateSessionParams{UserID: id} }
+
+	u1 := get(t, cache, user("u1")).Token
+	get(t, cache, user("u2"))
+	assert.Equal(t, u1, get(t, cache, user("u1")).Token, "u1 is now the most recently used")
+	get(t, cache, user("u3")) // evicts u2
+	assert.Equal(t, 3, f.minted())
+	assert.Equal(t, 2, embedding.CachedForTest(cache))
+
+	assert.Equal(t, u1, get(t, cache, user("u1")).Token, "u1 stayed")
+	assert.Equal(t, 3, f.minted())
+	get(t, cache, user("u2"))
+	assert.Equal(t, 4, f.minted(), "u2 was evicted")
+	assert.Equal(t, 2, embedding.CachedForTest(cache))
+}
+
+func TestCacheDropsExpiredTokens(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	for i := range 5 {
+		get(t, cache, reeflow.CreateSessionParams{UserID: fmt.Sprint("u", i)})
+	}
+	assert.Equal(t, 5, embedding.CachedForTest(cache))
+	f.clock.Advance(55 * time.Minute)
+	get(t, cache, reeflow.CreateSessionParams{UserID: "late"})
+	assert.Equal(t, 1, embedding.CachedForTest(cache), "the five tokens past their refresh time are gone")
+
+	get(t, cache, reeflow.CreateSessionParams{UserID: "u0"})
+	assert.Equal(t, 2, embedding.CachedForTest(cache))
+	assert.Equal(t, 7, f.minted())
+}
+
+func TestCacheRefusesBadParams(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	for name, tc := range map[string]struct {
+		p    reeflow.CreateSessionParams
+		want string
+	}{
+		"expiration":                 {reeflow.CreateSessionParams{UserID: "u", Expiration: f.clock.Now().Add(time.Hour)}, "the cache chooses Expiration and NotBefore"},
+		"not before":                 {reeflow.CreateSessionParams{UserID: "u", NotBefore: f.clock.Now()}, "the cache chooses Expiration and NotBefore"},
+		"no user":                    {reeflow.CreateSessionParams{}, "UserID is empty"},
+		"bad value":                  {reeflow.CreateSessionParams{UserID: "u", UserAttributes: reeflow.Attributes{"x": []int{1}}}, `user attribute "x": value is a []int`},
+		"case twins":                 {reeflow.CreateSessionParams{UserID: "u", UserAttributes: reeflow.Attributes{"X": 1, "x": 1}}, "differ only by case"},
+		"org attributes without org": {reeflow.CreateSessionParams{UserID: "u", OrganizationAttributes: reeflow.Attributes{"x": 1}}, "OrganizationID is empty"},
+	} {
+		_, err := cache.Get(context.Background(), tc.p)
+		require.ErrorIs(t, err, embedding.ErrInvalidSessionParams, name)
+		assert.ErrorContains(t, err, "embedding: invalid session parameters: ", name)
+		assert.ErrorContains(t, err, tc.want, name)
+	}
+	assert.Zero(t, f.minted(), "nothing was sent")
+}
+
+func TestCacheGetOnACacheNotFromNewCache(t *testing.T) {
+	t.Parallel()
+	for name, cache := range map[string]*embedding.Cache{"nil": nil, "zero": {}} {
+		var err error
+		require.NotPanics(t, func() { _, err = cache.Get(context.Background(), alice) }, name)
+		assert.EqualError(t, err, "embedding: Cache.Get: the cache was not created with NewCache", name)
+	}
+}
+
+// TestCachePrintsNoToken fills a cache and prints it every way fmt and slog print a value.
+func TestCachePrintsNoToken(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	const secretValue = "CANARYVALUE-4f1c"
+	sess := get(t, cache, reeflow.CreateSessionParams{UserID: "u", UserAttributes: reeflow.Attributes{"tenant": secretValue}})
+
+	var out bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		fmt.Fprintf(&out, verb+"\n", cache)
+		fmt.Fprintf(&out, verb+"\n", struct{ Field any }{cache})
+	}
+	slog.New(slog.NewTextHandler(&out, nil)).Info("cache", "cache", cache)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("cache", "cache", cache)
+	assert.NotContains(t, out.String(), sess.Token)
+	assert.NotContains(t, out.String(), secretValue)
+	assert.Contains(t, out.String(), "embedding.Cache{Cached:1 Max:10000 RefreshMargin:5m0s}")
+}
+
+// TestCachePrintedWhileInUse: printing a cache while requests use it is safe (under -race, a
+// read of its fields without its lock would be reported).
+func TestCachePrintedWhileInUse(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 20 {
+			if _, err := cache.Get(context.Background(), reeflow.CreateSessionParams{UserID: fmt.Sprint("u", i)}); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	for range 200 {
+		_ = fmt.Sprintf("%+v", cache)
+	}
+	wg.Wait()
+	assert.Equal(t, "embedding.Cache{Cached:20 Max:10000 RefreshMargin:5m0s}", fmt.Sprint(cache))
+}
+
+// TestCachePageViews: 1,000 page views from 50 users, spread at random over an hour, cost at
+// most 2 tokens per user (one, and its renewal 5 minutes before it expires) where minting a
+// token per page view would cost 1,000.
+func TestCachePageViews(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	users := map[string]bool{}
+	for _, view := range simulatedPageViews() {
+		f.clock.Advance(view.wait)
+		get(t, cache, view.params)
+		users[view.params.UserID] = true
+	}
+	require.Len(t, users, 50)
+	assert.LessOrEqual(t, f.minted(), 100)
+	assert.GreaterOrEqual(t, f.minted(), 50, "every user needed one")
+	t.Logf("1,000 page views from 50 users over an hour: %d POST /sessions", f.minted())
+}
+
+type pageView struct {
+	wait   time.Duration // since the previous view
+	params reeflow.CreateSessionParams
+}
+
+// simulatedPageViews returns 1,000 page views at random times within an hour, each from one of
+// 50 users (some busier than others), always the same ones.
+func simulatedPageViews() []pageView {
+	const views, users = 1000, 50
+	rng := rand.New(rand.NewPCG(14, 2026)) //nolint:gosec // a reproducible simulation, not a secret
+	at := make([]time.Duration, views)
+	for i := range at {
+		at[i] = time.Duration(rng.Int64N(int64(time.Hour)))
+	}
+	sort.Slice(at, func(i, j int) bool { return at[i] < at[j] })
+	out := make([]pageView, views)
+	var last time.Duration
+	for i, t := range at {
+		u := rng.IntN(users)
+		if rng.IntN(2) == 0 {
+			u = rng.IntN(5) // half of the views come from 5 busy users
+		}
+		out[i] = pageView{wait: t - last, params: reeflow.CreateSessionParams{
+			UserID: fmt.Sprint("user_", u), OrganizationID: fmt.Sprint("org_", u%7),
+			UserAttributes: reeflow.Attributes{"region": []string{"eu", "us"}[u%2], "level": u % 3},
+		}}
+		last = t
+	}
+	return out
+}

@@ -1,0 +1,180 @@
+package embedding
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+// NewHandler returns the endpoint that serves embed session tokens to the browser: it calls
+// resolve to learn who the request's user is, mint to get a token for them, and answers
+//
+//	{"token": "<JWT>", "expires_at": "<RFC 3339>"}
+//
+// with Content-Type: application/json and Cache-Control: no-store. Pass a Cache's Get as mint,
+// or a function around client.Sessions.Create (one that sets an Expiration, say). The options
+// are WithAllowedMethods and WithLogger.
+//
+// Failures get a short generic JSON body, {"error": "…"}, which never carries Reeflow's message
+// or a credential (the log has the details):
+//   - a method not allowed (see WithAllowedMethods): 405, with Allow;
+//   - resolve returns an error matching ErrNotLoggedIn: 401; any other error: 500;
+//   - resolve returns parameters that reeflow.CreateSessionParams.Validate refuses, or that mint
+//     refuses with ErrInvalidSessionParams (a bug in resolve): 500;
+//   - Reeflow rate-limits (reeflow.ErrRateLimited): 503, with Retry-After from Reeflow's (5 s if
+//     none);
+//   - any other mint failure (Reeflow's errors, the network, timeouts), or no token: 502.
+//
+// The handler authenticates nothing itself: resolve decides who is logged in, from your own
+// session cookie or header. For POST from pages of your own origin only, wrap it in
+// http.NewCrossOriginProtection().Handler.
+func NewHandler(
+	mint func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error),
+	resolve func(*http.Request) (reeflow.CreateSessionParams, error),
+	opts ...Option,
+) (http.Handler, error) {
+	switch {
+	case mint == nil:
+		return nil, errors.New("embedding: NewHandler: nil mint function: pass a Cache's Get")
+	case resolve == nil:
+		return nil, errors.New("embedding: NewHandler: nil resolve function")
+	}
+	cfg, err := applyOptions(forHandler, opts)
+	if err != nil {
+		return nil, fmt.Errorf("embedding: NewHandler: %w", err)
+	}
+	return &handler{
+		mint:    mint,
+		resolve: resolve,
+		methods: cfg.methods,
+		allow:   strings.Join(cfg.methods, ", "),
+		logger:  cfg.logger,
+	}, nil
+}
+
+type handler struct {
+	mint    func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error)
+	resolve func(*http.Request) (reeflow.CreateSessionParams, error)
+	methods []string
+	allow   string // the Allow header of a 405
+	logger  *slog.Logger
+}
+
+// tokenResponse is what the browser gets. It is a struct of its own, not reeflow.Session, so
+// that what goes to the page is decided here and nowhere else.
+type tokenResponse struct {
+	Token     string `json:"token"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// defaultRetryAfter is the Retry-After of a 503 when Reeflow's rate limit gave none.
+const defaultRetryAfter = 5 * time.Second
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	header := w.Header()
+	header.Set("Cache-Control", "no-store")
+	header.Set("X-Content-Type-Options", "nosniff")
+	if !slices.Contains(h.methods, r.Method) {
+		header.Set("Allow", h.allow)
+		h.fail(w, r, http.StatusMethodNotAllowed, "", nil)
+		return
+	}
+	p, err := h.resolve(r)
+	switch {
+	case errors.Is(err, ErrNotLoggedIn):
+		h.fail(w, r, http.StatusUnauthorized, "", err)
+		return
+	case err != nil:
+		h.fail(w, r, http.StatusInternalServerError, "", fmt.Errorf("resolve: %w", err))
+		return
+	}
+	// Checked here as well as by a Cache, so that a bug in resolve is the same 500 whatever the
+	// mint, one around client.Sessions.Create included.
+	if err := p.Validate(); err != nil {
+		h.fail(w, r, http.StatusInternalServerError, p.UserID, fmt.Errorf("resolve: %w: %w", ErrInvalidSessionParams, err))
+		return
+	}
+	sess, err := h.mint(r.Context(), p)
+	if err == nil && (sess == nil || sess.Token == "") {
+		err = errors.New("mint returned no token")
+	}
+	if err != nil {
+		h.mintFailed(w, r, p.UserID, err)
+		return
+	}
+	// Two strings always marshal.
+	body, _ := json.Marshal(tokenResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt.UTC().Format(time.RFC3339)})
+	header.Set("Content-Type", "application/json")
+	header.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	h.log(r, slog.LevelDebug, http.StatusOK, p.UserID, nil, slog.Time("expires_at", sess.ExpiresAt))
+}
+
+func (h *handler) mintFailed(w http.ResponseWriter, r *http.Request, userID string, err error) {
+	switch {
+	case errors.Is(err, ErrInvalidSessionParams):
+		h.fail(w, r, http.StatusInternalServerError, userID, err)
+	case errors.Is(err, reeflow.ErrRateLimited):
+		retryAfter := defaultRetryAfter
+		var apiErr *reeflow.APIError
+		if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+			retryAfter = apiErr.RetryAfter
+		}
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((retryAfter+time.Second-1)/time.Second), 10))
+		h.fail(w, r, http.StatusServiceUnavailable, userID, err)
+	default:
+		h.fail(w, r, http.StatusBadGateway, userID, err)
+	}
+}
+
+// failureMessages are the only bodies a failure gets.
+var failureMessages = map[int]string{
+	http.StatusUnauthorized:        "not logged in",
+	http.StatusMethodNotAllowed:    "method not allowed",
+	http.StatusInternalServerError: "internal error",
+	http.StatusBadGateway:          "could not get a session token from Reeflow",
+	http.StatusServiceUnavailable:  "session tokens are rate limited, retry later",
+}
+
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, status int, userID string, err error) {
+	body, _ := json.Marshal(map[string]string{"error": failureMessages[status]})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+
+	level := slog.LevelWarn
+	switch {
+	case status == http.StatusInternalServerError:
+		level = slog.LevelError
+	case status < http.StatusInternalServerError, r.Context().Err() != nil: // the browser went away
+		level = slog.LevelInfo
+	}
+	h.log(r, level, status, userID, err)
+}
+
+func (h *handler) log(r *http.Request, level slog.Level, status int, userID string, err error, extra ...slog.Attr) {
+	if !h.logger.Enabled(r.Context(), level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 6)
+	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.EscapedPath()), slog.Int("status", status))
+	if userID != "" {
+		attrs = append(attrs, slog.String("user_id", userID))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	attrs = append(attrs, extra...)
+	h.logger.LogAttrs(r.Context(), level, "embedding: session token handler", attrs...)
+}

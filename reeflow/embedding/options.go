@@ -1,0 +1,161 @@
+package embedding
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Option configures a Cache (WithRefreshMargin, WithMaxCachedSessions, WithSessionLifetime) or a
+// Handler (WithAllowedMethods, WithLogger). A bad value, or an option given to the constructor it
+// does not configure, is an error from that constructor.
+type Option interface {
+	apply(*config) error
+}
+
+// target is what a constructor builds, for the options to check that they apply to it.
+type target int
+
+const (
+	forCache target = 1 << iota
+	forHandler
+)
+
+func (t target) String() string {
+	if t == forCache {
+		return "a Cache"
+	}
+	return "a Handler"
+}
+
+// config holds the settings of both constructors; each reads its own.
+type config struct {
+	target target
+
+	margin     time.Duration
+	maxEntries int
+	lifetime   time.Duration // 0: Reeflow's default
+
+	methods []string
+	logger  *slog.Logger
+}
+
+// option is an Option for the constructors in targets.
+type option struct {
+	name    string
+	targets target
+	set     func(*config) error
+}
+
+func (o option) apply(c *config) error {
+	if o.targets&c.target == 0 {
+		return fmt.Errorf("%s does not configure %s", o.name, c.target)
+	}
+	if err := o.set(c); err != nil {
+		return fmt.Errorf("%s: %w", o.name, err)
+	}
+	return nil
+}
+
+// applyOptions returns the defaults for t changed by opts, or the first bad option's error.
+func applyOptions(t target, opts []Option) (config, error) {
+	c := config{
+		target:     t,
+		margin:     defaultRefreshMargin,
+		maxEntries: defaultMaxCachedSessions,
+		methods:    []string{http.MethodPost},
+		logger:     slog.New(slog.DiscardHandler),
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			return c, errors.New("nil Option")
+		}
+		if err := opt.apply(&c); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// Cache defaults.
+const (
+	defaultRefreshMargin     = 5 * time.Minute
+	defaultMaxCachedSessions = 10_000
+)
+
+// maxSessionLifetime is Reeflow's documented maximum.
+const maxSessionLifetime = 24 * time.Hour
+
+// WithRefreshMargin sets how long a cached token must stay valid to be handed out (default 5
+// minutes): a page gets a token it can use for at least that long. It is capped at half of each
+// token's lifetime, so that a token is always reused for a while. For a Cache.
+func WithRefreshMargin(d time.Duration) Option {
+	return option{name: "WithRefreshMargin", targets: forCache, set: func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("%s is not positive", d)
+		}
+		c.margin = d
+		return nil
+	}}
+}
+
+// WithMaxCachedSessions bounds the number of cached tokens (default 10,000); the least recently
+// used is evicted first. For a Cache.
+func WithMaxCachedSessions(n int) Option {
+	return option{name: "WithMaxCachedSessions", targets: forCache, set: func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("%d is less than 1", n)
+		}
+		c.maxEntries = n
+		return nil
+	}}
+}
+
+// WithSessionLifetime sets the lifetime of the tokens a Cache mints, up to Reeflow's maximum of
+// 24 hours; by default Reeflow's own (one hour). Longer tokens mean fewer calls, and a longer
+// window for a leaked token.
+func WithSessionLifetime(d time.Duration) Option {
+	return option{name: "WithSessionLifetime", targets: forCache, set: func(c *config) error {
+		if d <= 0 || d > maxSessionLifetime {
+			return fmt.Errorf("%s is not between 0 and 24h", d)
+		}
+		c.lifetime = d
+		return nil
+	}}
+}
+
+// WithAllowedMethods sets the methods a Handler answers (default POST only); others get 405
+// with an Allow header. GET and POST are the choices: GET suits a page that fetches the token
+// with a plain fetch(url), and is as safe as POST here, since a response is never cached
+// (Cache-Control: no-store) and another origin's page cannot read it.
+func WithAllowedMethods(methods ...string) Option {
+	methods = slices.Clone(methods) // the caller's slice may change after the call
+	return option{name: "WithAllowedMethods", targets: forHandler, set: func(c *config) error {
+		if len(methods) == 0 {
+			return errors.New("no method")
+		}
+		for _, m := range methods {
+			if m != http.MethodGet && m != http.MethodPost {
+				return fmt.Errorf("%q: the handler answers GET and POST only", m)
+			}
+		}
+		c.methods = slices.Compact(slices.Sorted(slices.Values(methods)))
+		return nil
+	}}
+}
+
+// WithLogger makes a Handler log one record per request: Debug when a token was handed out,
+// Info for 401 and 405 (and when the browser went away), Warn when Reeflow failed, Error for
+// 500. Pass the logger given to the client's reeflow.WithLogger. Tokens are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return option{name: "WithLogger", targets: forHandler, set: func(c *config) error {
+		if l == nil {
+			return errors.New("nil logger: leave the option out to log nothing")
+		}
+		c.logger = l
+		return nil
+	}}
+}

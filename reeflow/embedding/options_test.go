@@ -1,0 +1,86 @@
+package embedding_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+	"github.com/reeflow/reeflow-go/reeflow/embedding"
+)
+
+func TestNewCacheRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	sessions := newFixture(t).client.Sessions
+	for name, tc := range map[string]struct {
+		sessions *reeflow.SessionsService
+		opts     []embedding.Option
+		want     string
+	}{
+		"nil SessionsService":  {nil, nil, "embedding: NewCache: nil SessionsService: pass client.Sessions"},
+		"zero SessionsService": {&reeflow.SessionsService{}, nil, "embedding: NewCache: zero SessionsService"},
+		"zero margin":          {sessions, []embedding.Option{embedding.WithRefreshMargin(0)}, "embedding: NewCache: WithRefreshMargin: 0s is not positive"},
+		"negative margin":      {sessions, []embedding.Option{embedding.WithRefreshMargin(-time.Minute)}, "embedding: NewCache: WithRefreshMargin: -1m0s is not positive"},
+		"no entries":           {sessions, []embedding.Option{embedding.WithMaxCachedSessions(0)}, "embedding: NewCache: WithMaxCachedSessions: 0 is less than 1"},
+		"zero lifetime":        {sessions, []embedding.Option{embedding.WithSessionLifetime(0)}, "embedding: NewCache: WithSessionLifetime: 0s is not between 0 and 24h"},
+		"lifetime too long":    {sessions, []embedding.Option{embedding.WithSessionLifetime(24*time.Hour + time.Second)}, "embedding: NewCache: WithSessionLifetime: 24h0m1s is not between 0 and 24h"},
+		"a Handler's methods":  {sessions, []embedding.Option{embedding.WithAllowedMethods(http.MethodGet)}, "embedding: NewCache: WithAllowedMethods does not configure a Cache"},
+		"a Handler's logger":   {sessions, []embedding.Option{embedding.WithLogger(nopLogger())}, "embedding: NewCache: WithLogger does not configure a Cache"},
+		"nil option":           {sessions, []embedding.Option{nil}, "embedding: NewCache: nil Option"},
+		"a bad one after good": {sessions, []embedding.Option{embedding.WithMaxCachedSessions(5), embedding.WithRefreshMargin(-1)}, "WithRefreshMargin: -1ns is not positive"},
+	} {
+		cache, err := embedding.NewCache(tc.sessions, tc.opts...)
+		require.ErrorContains(t, err, tc.want, name)
+		assert.Nil(t, cache, name)
+	}
+
+	cache, err := embedding.NewCache(sessions, embedding.WithRefreshMargin(time.Minute), embedding.WithMaxCachedSessions(1),
+		embedding.WithSessionLifetime(24*time.Hour))
+	require.NoError(t, err, "the limits themselves are accepted")
+	assert.Equal(t, "embedding.Cache{Cached:0 Max:1 RefreshMargin:1m0s}", fmt.Sprint(cache))
+}
+
+func TestNewHandlerRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	mint := func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error) { return nil, nil }
+	resolve := loggedInAs(nil)
+	for name, tc := range map[string]struct {
+		mint    func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error)
+		resolve func(*http.Request) (reeflow.CreateSessionParams, error)
+		opts    []embedding.Option
+		want    string
+	}{
+		"nil mint":           {nil, resolve, nil, "embedding: NewHandler: nil mint function"},
+		"nil resolve":        {mint, nil, nil, "embedding: NewHandler: nil resolve function"},
+		"method DELETE":      {mint, resolve, []embedding.Option{embedding.WithAllowedMethods("DELETE")}, `embedding: NewHandler: WithAllowedMethods: "DELETE": the handler answers GET and POST only`},
+		"lower-case get":     {mint, resolve, []embedding.Option{embedding.WithAllowedMethods("get")}, `WithAllowedMethods: "get"`},
+		"no method":          {mint, resolve, []embedding.Option{embedding.WithAllowedMethods()}, "embedding: NewHandler: WithAllowedMethods: no method"},
+		"nil logger":         {mint, resolve, []embedding.Option{embedding.WithLogger(nil)}, "embedding: NewHandler: WithLogger: nil logger"},
+		"a Cache's margin":   {mint, resolve, []embedding.Option{embedding.WithRefreshMargin(time.Minute)}, "embedding: NewHandler: WithRefreshMargin does not configure a Handler"},
+		"a Cache's bound":    {mint, resolve, []embedding.Option{embedding.WithMaxCachedSessions(1)}, "WithMaxCachedSessions does not configure a Handler"},
+		"a Cache's lifetime": {mint, resolve, []embedding.Option{embedding.WithSessionLifetime(time.Hour)}, "WithSessionLifetime does not configure a Handler"},
+		"nil option":         {mint, resolve, []embedding.Option{nil}, "embedding: NewHandler: nil Option"},
+	} {
+		h, err := embedding.NewHandler(tc.mint, tc.resolve, tc.opts...)
+		require.ErrorContains(t, err, tc.want, name)
+		assert.Nil(t, h, name)
+	}
+}
+
+// TestWithAllowedMethodsCopiesItsArguments: the option keeps the methods as they were when it
+// was made.
+func TestWithAllowedMethodsCopiesItsArguments(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	methods := []string{http.MethodGet}
+	opt := embedding.WithAllowedMethods(methods...)
+	methods[0] = "DELETE"
+	h, err := embedding.NewHandler(f.cache(t).Get, loggedInAs(nil), opt)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, call(t, h, http.MethodGet, "alice").status)
+}
