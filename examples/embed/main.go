@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/reeflow/reeflow-go/examples/internal/exampleenv"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/embedding"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
@@ -107,26 +108,21 @@ func start(w io.Writer, addr, sdkURL string) (*server, error) {
 	return s, nil
 }
 
-// newClient returns the Reeflow client, and a function that releases what it started. With
-// REEFLOW_API_KEY_ID set, it is the client your application creates; otherwise it is a client
-// of an embedded fake Reeflow server, also returned.
+// newClient returns the Reeflow client your application creates, and a function that releases
+// what it started. Without credentials in the environment it reaches an embedded fake Reeflow
+// server, also returned.
 func newClient(w io.Writer, logger *slog.Logger) (*reeflow.Client, *reeflowtest.Server, func(), error) {
-	if os.Getenv(reeflow.EnvAPIKeyID) != "" {
-		// Reads REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET; logs each call without credentials.
-		client, err := reeflow.NewClient(reeflow.WithLogger(logger))
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		fmt.Fprintln(w, "Using the Reeflow API with the credentials from REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET.")
-		return client, nil, client.CloseIdleConnections, nil
-	}
-	fake, err := reeflowtest.Start()
+	fakeOpts, fake, stop, err := exampleenv.FakeUnlessConfigured(w)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	fmt.Fprintln(w, "No REEFLOW_API_KEY_ID in the environment: using an embedded fake Reeflow server (reeflowtest).")
-	client := fake.Client(reeflow.WithLogger(logger))
-	return client, fake, func() { client.CloseIdleConnections(); fake.Close() }, nil
+	// Logs each call without credentials.
+	client, err := reeflow.NewClient(append(fakeOpts, reeflow.WithLogger(logger))...)
+	if err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return client, fake, func() { client.CloseIdleConnections(); stop() }, nil
 }
 
 // Close stops the application and what it started.

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -94,7 +95,7 @@ func (a *attempt) succeeded(resp *http.Response, res *attemptResult) {
 		drain(resp.Body)
 		return
 	}
-	body, err := readSuccessBody(resp)
+	buf, err := readSuccessBody(resp)
 	if err != nil {
 		// The server acted and answered; only reading its answer failed.
 		res.err = fmt.Errorf("read %d response: %w", resp.StatusCode, err)
@@ -102,10 +103,11 @@ func (a *attempt) succeeded(resp *http.Response, res *attemptResult) {
 		res.retryable = a.policy == RetryIdempotent
 		return
 	}
+	defer releaseBody(buf)
 	if a.s.KeepBody {
-		res.body = body
+		res.body = bytes.Clone(buf.Bytes())
 	}
-	if err := a.decode(body); err != nil {
+	if err := a.decode(buf.Bytes()); err != nil {
 		// The server acted; another attempt would not give a better answer. The decoder's
 		// message can quote what the server sent: bound it and escape its control characters.
 		res.err = fmt.Errorf("decode %d response: %s", resp.StatusCode, safetext.Clean(err.Error(), safetext.MaxMessage))

@@ -1,10 +1,10 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -36,16 +36,19 @@ func (s *hmacSigner) sign(_ context.Context, req *http.Request) error {
 		return err
 	}
 	unix := s.now().Unix()
-	canonical := hmacsig.Default.Append(nil, &hmacsig.Message{
+	m := &hmacsig.Message{
 		Method: req.Method, EscapedPath: req.URL.EscapedPath(), RawQuery: req.URL.RawQuery,
 		ContentType: req.Header.Get("Content-Type"), Unix: unix, Body: body,
-	})
+	}
+	// Room for the fields and the body's hash, so that building the string allocates once.
+	canonical := hmacsig.Default.Append(make([]byte, 0, len(m.Method)+len(m.EscapedPath)+len(m.RawQuery)+len(m.ContentType)+128), m)
+	var sig [64]byte
 	if req.Header == nil {
 		req.Header = make(http.Header, 3)
 	}
 	req.Header[hmacsig.HeaderKey] = []string{s.keyID}
 	req.Header[hmacsig.HeaderTimestamp] = []string{strconv.FormatInt(unix, 10)}
-	req.Header[hmacsig.HeaderSignature] = []string{string(s.key.AppendSignature(nil, canonical))}
+	req.Header[hmacsig.HeaderSignature] = []string{string(s.key.AppendSignature(sig[:0], canonical))}
 	return nil
 }
 
@@ -65,12 +68,27 @@ func replayableBody(req *http.Request) ([]byte, error) {
 		return nil, fmt.Errorf("reeflow: read request body for signing: %w", err)
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
-	if req.ContentLength > 0 {
-		buf.Grow(int(min(req.ContentLength, MaxPreallocation)))
-	}
-	if _, err := buf.ReadFrom(rc); err != nil {
+	body, err := readAllSized(rc, req.ContentLength)
+	if err != nil {
 		return nil, fmt.Errorf("reeflow: read request body for signing: %w", err)
 	}
-	return buf.Bytes(), nil
+	return body, nil
+}
+
+// readAllSized reads r, whose length is declared as size (or -1), allocating once when the
+// declared length is right.
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > MaxPreallocation {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	var more [1]byte
+	if k, _ := io.ReadFull(r, more[:]); k == 0 {
+		return body, nil
+	}
+	rest, err := io.ReadAll(r) // longer than declared: sign what will be sent
+	return append(append(body, more[0]), rest...), err
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,4 +77,24 @@ func TestHMACAuthIsSafeForConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestHMACSignsTheWholeBodyWhateverItsDeclaredLength: the signature covers the body that will be
+// sent, whether its declared length is right, unknown, or shorter than the body.
+func TestHMACSignsTheWholeBodyWhateverItsDeclaredLength(t *testing.T) {
+	t.Parallel()
+	sign := transport.HMACEditor(transport.Credentials{KeyID: "key_1", Secret: "s"}, func() time.Time { return time.Unix(1764158400, 0) })
+	body := `{"name":"a longer body than declared"}`
+	signature := func(declared int64) string {
+		req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "https://api.reeflow.com/connections", strings.NewReader(body))
+		require.NoError(t, err)
+		req.ContentLength = declared
+		require.NoError(t, sign(context.Background(), req))
+		return req.Header.Get("X-API-Signature")
+	}
+	want := signature(int64(len(body)))
+	assert.Equal(t, want, signature(-1), "unknown length")
+	assert.Equal(t, want, signature(2), "declared shorter than the body")
+	assert.Equal(t, want, signature(int64(len(body))-1), "one byte more than declared")
+	assert.Equal(t, want, signature(0), "a declared 0 with a body still signs the body")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 )
 
 // Size limits, together so that what the SDK keeps in memory is read in one place.
@@ -39,51 +40,76 @@ func drain(body io.Reader) {
 	_, _ = io.CopyN(io.Discard, body, maxDrain)
 }
 
-// readSuccessBody reads a 2xx body, refusing one over MaxSuccessBody having allocated little
+// bodyBuffers holds the buffers 2xx bodies are read into: a list of 100 connections would
+// otherwise cost a fresh 25 KB buffer per call (BENCHMARKS.md, "List 100, bytes").
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readSuccessBody reads a 2xx body into a pooled buffer, which the caller hands back with
+// releaseBody once done with it. A body over MaxSuccessBody is refused having allocated little
 // more than the limit: up front when its length is declared, and otherwise by reading it in
 // fixed chunks.
-func readSuccessBody(resp *http.Response) ([]byte, error) {
+func readSuccessBody(resp *http.Response) (*bytes.Buffer, error) {
 	size := resp.ContentLength
 	if size > MaxSuccessBody {
 		return nil, fmt.Errorf("body of %d bytes exceeds %d bytes", size, MaxSuccessBody)
 	}
-	r := io.Reader(resp.Body)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	if err := readBounded(buf, resp.Body, size); err != nil {
+		releaseBody(buf)
+		return nil, err
+	}
+	return buf, nil
+}
+
+// releaseBody returns buf to the pool, unless it grew so large that keeping it would pin the memory.
+func releaseBody(buf *bytes.Buffer) {
+	if buf.Cap() <= MaxPreallocation {
+		buf.Reset()
+		bodyBuffers.Put(buf)
+	}
+}
+
+// readBounded reads r, of declared length size (or -1), into buf.
+func readBounded(buf *bytes.Buffer, r io.Reader, size int64) error {
 	if size >= 0 {
 		r = io.LimitReader(r, size+1)
 		if size <= MaxPreallocation {
-			var buf bytes.Buffer
 			buf.Grow(int(size) + 1)
 			if _, err := buf.ReadFrom(r); err != nil {
-				return nil, fmt.Errorf("read body: %w", err)
+				return fmt.Errorf("read body: %w", err)
 			}
-			return buf.Bytes(), nil
+			return nil
 		}
 	}
-	// Unknown or large length: a growing buffer up to the first chunk, which is all most bodies
-	// need, then fixed chunks joined once their total is known.
-	var buf bytes.Buffer
+	// Unknown or large length: the buffer grows up to the first chunk, which is all most bodies
+	// need, then fixed chunks are joined once their total is known.
 	n, err := buf.ReadFrom(io.LimitReader(r, bodyChunk))
 	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
+		return fmt.Errorf("read body: %w", err)
 	}
 	if n < bodyChunk {
-		return buf.Bytes(), nil
+		return nil
 	}
-	chunks := [][]byte{buf.Bytes()}
+	var chunks [][]byte
 	total := n
 	for {
 		chunk := make([]byte, bodyChunk)
 		k, err := io.ReadFull(r, chunk)
 		total += int64(k)
 		if total > MaxSuccessBody {
-			return nil, fmt.Errorf("body exceeds %d bytes", MaxSuccessBody)
+			return fmt.Errorf("body exceeds %d bytes", MaxSuccessBody)
 		}
 		chunks = append(chunks, chunk[:k])
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return bytes.Join(chunks, nil), nil
+			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read body: %w", err)
+			return fmt.Errorf("read body: %w", err)
 		}
 	}
+	buf.Grow(int(total - n))
+	for _, c := range chunks {
+		buf.Write(c)
+	}
+	return nil
 }

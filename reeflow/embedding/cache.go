@@ -92,8 +92,11 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 // ErrInvalidSessionParams and nothing is sent. Each caller gets its own copy of the Session. Its
 // signature fits NewHandler's mint.
 func (c *Cache) Get(ctx context.Context, p reeflow.CreateSessionParams) (*reeflow.Session, error) {
-	if c == nil || c.entries == nil {
+	switch {
+	case c == nil || c.entries == nil:
 		return nil, errors.New("embedding: Cache.Get: the cache was not created with NewCache")
+	case ctx == nil: // the call's context would panic; bad input is an error here
+		return nil, errors.New("embedding: Cache.Get: nil context")
 	}
 	key, err := cacheKeyOf(p)
 	if err != nil {

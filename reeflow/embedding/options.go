@@ -70,8 +70,8 @@ func applyOptions(t target, opts []Option) (config, error) {
 		logger:     slog.New(slog.DiscardHandler),
 	}
 	for _, opt := range opts {
-		if opt == nil {
-			return c, errors.New("nil Option")
+		if opt == nil { // as in package reeflow: a conditional option may be left nil
+			continue
 		}
 		if err := opt.apply(&c); err != nil {
 			return c, err
@@ -149,13 +149,13 @@ func WithAllowedMethods(methods ...string) Option {
 
 // WithLogger makes a Handler log one record per request: Debug when a token was handed out,
 // Info for 401 and 405 (and when the browser went away), Warn when Reeflow failed, Error for
-// 500. Pass the logger given to the client's reeflow.WithLogger. Tokens are never logged.
+// 500. Pass the logger given to the client's reeflow.WithLogger. Tokens are never logged. A nil
+// logger logs nothing, as without the option.
 func WithLogger(l *slog.Logger) Option {
 	return option{name: "WithLogger", targets: forHandler, set: func(c *config) error {
-		if l == nil {
-			return errors.New("nil logger: leave the option out to log nothing")
+		if l != nil {
+			c.logger = l
 		}
-		c.logger = l
 		return nil
 	}}
 }

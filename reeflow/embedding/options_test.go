@@ -31,7 +31,6 @@ func TestNewCacheRefusesBadOptions(t *testing.T) {
 		"lifetime too long":    {sessions, []embedding.Option{embedding.WithSessionLifetime(24*time.Hour + time.Second)}, "embedding: NewCache: WithSessionLifetime: 24h0m1s is not between 0 and 24h"},
 		"a Handler's methods":  {sessions, []embedding.Option{embedding.WithAllowedMethods(http.MethodGet)}, "embedding: NewCache: WithAllowedMethods does not configure a Cache"},
 		"a Handler's logger":   {sessions, []embedding.Option{embedding.WithLogger(nopLogger())}, "embedding: NewCache: WithLogger does not configure a Cache"},
-		"nil option":           {sessions, []embedding.Option{nil}, "embedding: NewCache: nil Option"},
 		"a bad one after good": {sessions, []embedding.Option{embedding.WithMaxCachedSessions(5), embedding.WithRefreshMargin(-1)}, "WithRefreshMargin: -1ns is not positive"},
 	} {
 		cache, err := embedding.NewCache(tc.sessions, tc.opts...)
@@ -60,11 +59,9 @@ func TestNewHandlerRefusesBadOptions(t *testing.T) {
 		"method DELETE":      {mint, resolve, []embedding.Option{embedding.WithAllowedMethods("DELETE")}, `embedding: NewHandler: WithAllowedMethods: "DELETE": the handler answers GET and POST only`},
 		"lower-case get":     {mint, resolve, []embedding.Option{embedding.WithAllowedMethods("get")}, `WithAllowedMethods: "get"`},
 		"no method":          {mint, resolve, []embedding.Option{embedding.WithAllowedMethods()}, "embedding: NewHandler: WithAllowedMethods: no method"},
-		"nil logger":         {mint, resolve, []embedding.Option{embedding.WithLogger(nil)}, "embedding: NewHandler: WithLogger: nil logger"},
 		"a Cache's margin":   {mint, resolve, []embedding.Option{embedding.WithRefreshMargin(time.Minute)}, "embedding: NewHandler: WithRefreshMargin does not configure a Handler"},
 		"a Cache's bound":    {mint, resolve, []embedding.Option{embedding.WithMaxCachedSessions(1)}, "WithMaxCachedSessions does not configure a Handler"},
 		"a Cache's lifetime": {mint, resolve, []embedding.Option{embedding.WithSessionLifetime(time.Hour)}, "WithSessionLifetime does not configure a Handler"},
-		"nil option":         {mint, resolve, []embedding.Option{nil}, "embedding: NewHandler: nil Option"},
 	} {
 		h, err := embedding.NewHandler(tc.mint, tc.resolve, tc.opts...)
 		require.ErrorContains(t, err, tc.want, name)
@@ -83,4 +80,20 @@ func TestWithAllowedMethodsCopiesItsArguments(t *testing.T) {
 	h, err := embedding.NewHandler(f.cache(t).Get, loggedInAs(nil), opt)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, call(t, h, http.MethodGet, "alice").status)
+}
+
+// TestNilOptionsAreSkipped: as in package reeflow, a nil Option (a conditional option left
+// unset) is skipped, and WithLogger(nil) logs nothing.
+func TestNilOptionsAreSkipped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache, err := embedding.NewCache(f.client.Sessions, nil)
+	require.NoError(t, err)
+	h, err := embedding.NewHandler(cache.Get, loggedInAs(nil), nil, embedding.WithLogger(nil))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusUnauthorized, call(t, h, http.MethodPost, "").status)
+
+	//nolint:staticcheck // a nil context on purpose
+	_, err = cache.Get(nil, reeflow.CreateSessionParams{UserID: "u_1"})
+	assert.EqualError(t, err, "embedding: Cache.Get: nil context")
 }

@@ -35,17 +35,3 @@ func FakeUnlessConfigured(w io.Writer) (opts []reeflow.Option, fake *reeflowtest
 	}
 	return opts, srv, srv.Close, nil
 }
-
-// ClientAndFake is kept for examples/embed until it moves to package embedding.
-func ClientAndFake(w io.Writer, opts ...reeflow.Option) (*reeflow.Client, *reeflowtest.Server, func(), error) {
-	fakeOpts, srv, stop, err := FakeUnlessConfigured(w)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	c, err := reeflow.NewClient(append(fakeOpts, opts...)...)
-	if err != nil {
-		stop()
-		return nil, nil, nil, err
-	}
-	return c, srv, func() { c.CloseIdleConnections(); stop() }, nil
-}
