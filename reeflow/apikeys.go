@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -21,19 +22,34 @@ type APIKey struct {
 	LastUsedAt *time.Time `json:"last_used_at"` // nil if the key was never used
 }
 
-type apiKeyWire APIKey
+// decodeAPIKeys decodes a list of API keys and refuses one without an ID.
+func decodeAPIKeys(out *[]APIKey) func([]byte) error {
+	return func(b []byte) error {
+		var keys []APIKey
+		if err := decodeList(&keys)(b); err != nil {
+			return err
+		}
+		for i := range keys {
+			if keys[i].ID == "" {
+				return fmt.Errorf("API key %d has no id", i)
+			}
+		}
+		*out = keys
+		return nil
+	}
+}
 
-// UnmarshalJSON decodes an API key and refuses one without an ID.
-func (k *APIKey) UnmarshalJSON(b []byte) error {
-	var w apiKeyWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
+// decodeAPIKey decodes one API key and refuses one without an ID.
+func decodeAPIKey(out *APIKey) func([]byte) error {
+	return func(b []byte) error {
+		if err := json.Unmarshal(b, out); err != nil {
+			return err
+		}
+		if out.ID == "" {
+			return errors.New("API key has no id")
+		}
+		return nil
 	}
-	if w.ID == "" {
-		return errors.New("API key has no id")
-	}
-	*k = APIKey(w)
-	return nil
 }
 
 // APIKeysService reads the organization's API keys (assumed endpoints, see docs/assumptions.md).
@@ -57,7 +73,7 @@ func (s *APIKeysService) List(ctx context.Context, opts ...Option) ([]APIKey, er
 	var out []APIKey
 	err := s.client().do(ctx, opListAPIKeys, opts, func(base string) (*http.Request, error) {
 		return api.NewListAPIKeysRequest(base)
-	}, decodeList(&out))
+	}, decodeAPIKeys(&out))
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +88,7 @@ func (s *APIKeysService) Get(ctx context.Context, id string, opts ...Option) (*A
 	out := new(APIKey)
 	err := s.client().do(ctx, opGetAPIKey, opts, func(base string) (*http.Request, error) {
 		return api.NewGetAPIKeyRequest(base, id)
-	}, out.UnmarshalJSON)
+	}, decodeAPIKey(out))
 	if err != nil {
 		return nil, err
 	}

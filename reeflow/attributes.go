@@ -32,7 +32,7 @@ import (
 //   - nothing else: no nil, pointers, slices, maps, structs or time.Time.
 //
 // Numbers travel as JSON numbers, so int 1 and float64 1.0 are the same value on the wire, and
-// the same attribute to a SessionCache. The limits are this SDK's: Reeflow documents none.
+// the same attribute to an embedding.Cache. The limits are this SDK's: Reeflow documents none.
 type Attributes map[string]any
 
 // Limits on attributes, checked before sending (Reeflow documents none).
@@ -53,7 +53,6 @@ const (
 )
 
 // attrValue is an attribute value reduced to what JSON carries: a string, a bool or a float64.
-// The wire body and the cache key are both built from it, so they cannot disagree.
 type attrValue struct {
 	kind attrKind
 	s    string
@@ -225,13 +224,12 @@ type attribute struct {
 }
 
 // sortedAttributes checks the names of attrs and returns the attributes in canonical order (by
-// case-folded name, which is a total order once no two names fold to the same), appended to
-// dst[:0].
-func sortedAttributes(subject string, attrs Attributes, dst []attribute) ([]attribute, error) {
+// case-folded name, which is a total order once no two names fold to the same).
+func sortedAttributes(subject string, attrs Attributes) ([]attribute, error) {
 	if len(attrs) > maxAttributes {
 		return nil, fmt.Errorf("%s attributes: %d of them, more than %d", subject, len(attrs), maxAttributes)
 	}
-	sorted := dst[:0]
+	sorted := make([]attribute, 0, len(attrs))
 	for name, value := range attrs {
 		if err := checkAttributeName(name); err != nil {
 			return nil, fmt.Errorf("%s attribute %s: %w", subject, quoteName(name), err)
@@ -265,13 +263,6 @@ func quoteName(name string) string {
 // exactly when strings.EqualFold reports the two equal.
 func compareFold(a, b string) int {
 	for a != "" && b != "" {
-		if a[0] < utf8.RuneSelf && b[0] < utf8.RuneSelf {
-			if fa, fb := foldRune(rune(a[0])), foldRune(rune(b[0])); fa != fb {
-				return cmp.Compare(fa, fb)
-			}
-			a, b = a[1:], b[1:]
-			continue
-		}
 		ra, na := utf8.DecodeRuneInString(a)
 		rb, nb := utf8.DecodeRuneInString(b)
 		if fa, fb := foldRune(ra), foldRune(rb); fa != fb {
@@ -304,7 +295,7 @@ func attributesBody(subject string, attrs Attributes) (*map[string]any, error) {
 	if len(attrs) == 0 {
 		return nil, nil
 	}
-	sorted, err := sortedAttributes(subject, attrs, make([]attribute, 0, len(attrs)))
+	sorted, err := sortedAttributes(subject, attrs)
 	if err != nil {
 		return nil, err
 	}

@@ -22,10 +22,18 @@ type AuthMode int
 
 const (
 	// AuthBasic sends "Authorization: Basic base64(key_id:secret)" on every request.
-	AuthBasic = AuthMode(transport.ModeBasic)
+	AuthBasic AuthMode = iota + 1
 	// AuthHMAC signs every request (X-API-Key, X-API-Timestamp, X-API-Signature); the secret never travels.
-	AuthHMAC = AuthMode(transport.ModeHMAC)
+	AuthHMAC
 )
+
+// transportMode is m as the pipeline names it. Options accept AuthBasic and AuthHMAC only.
+func (m AuthMode) transportMode() transport.Mode {
+	if m == AuthHMAC {
+		return transport.ModeHMAC
+	}
+	return transport.ModeBasic
+}
 
 // String returns "basic" or "hmac".
 func (m AuthMode) String() string {
@@ -79,7 +87,7 @@ type staticAuthSpec struct {
 }
 
 func (s staticAuthSpec) authenticator(now func() time.Time) transport.Authenticator {
-	return transport.StaticAuth(transport.Mode(s.mode), s.creds.plain(), now)
+	return transport.StaticAuth(s.mode.transportMode(), s.creds.plain(), now)
 }
 
 type providerAuthSpec struct {
@@ -88,7 +96,7 @@ type providerAuthSpec struct {
 }
 
 func (s providerAuthSpec) authenticator(now func() time.Time) transport.Authenticator {
-	return transport.ProviderAuth(transport.Mode(s.mode), func(ctx context.Context) (transport.Credentials, error) {
+	return transport.ProviderAuth(s.mode.transportMode(), func(ctx context.Context) (transport.Credentials, error) {
 		c, err := s.provider.Credentials(ctx)
 		if err == nil {
 			err = c.Validate()

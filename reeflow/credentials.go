@@ -54,11 +54,6 @@ func (c Credentials) MarshalJSON() ([]byte, error) {
 	}{id, c.Secret})
 }
 
-// Equal reports whether c and other are the same key, comparing secrets in constant time.
-func (c Credentials) Equal(other Credentials) bool {
-	return c.KeyID == other.KeyID && c.Secret.Equal(other.Secret)
-}
-
 // Validate reports, without sending anything, whether the credentials are well formed. The
 // error matches ErrInvalidCredentials and names the problem, never the secret (nor the key ID,
 // which may be a misplaced secret).
@@ -130,8 +125,8 @@ func whiteSpaceProblem(s string) string {
 	return ""
 }
 
-// Secret is a credential that never shows: String, GoString, Format, MarshalJSON and LogValue
-// all give "[REDACTED]", and the value is held in a closure, which neither fmt, encoding/json,
+// Secret is a credential that never shows: String, Format (every verb, %#v included),
+// MarshalJSON and LogValue all give "[REDACTED]", and the value is held in a closure, which neither fmt, encoding/json,
 // slog nor any reflection-based printer can look into, at any depth (even in an unexported field
 // of your own struct, where fmt cannot call methods). Reveal returns the value.
 //
@@ -153,9 +148,6 @@ func (s Secret) Reveal() string {
 	return s.value()
 }
 
-// IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.Reveal() == "" }
-
 // Equal reports, in constant time, whether s and other hold the same value.
 func (s Secret) Equal(other Secret) bool {
 	return subtle.ConstantTimeCompare([]byte(s.Reveal()), []byte(other.Reveal())) == 1
@@ -163,9 +155,6 @@ func (s Secret) Equal(other Secret) bool {
 
 // String returns "[REDACTED]".
 func (Secret) String() string { return redacted }
-
-// GoString returns "[REDACTED]", so %#v does not show the secret either.
-func (Secret) GoString() string { return redacted }
 
 // Format prints "[REDACTED]" for every verb and flag.
 func (Secret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(redacted)) }

@@ -201,3 +201,21 @@ func TestZeroErrorValuesDoNotPanic(t *testing.T) {
 		}, "%T", e)
 	}
 }
+
+func TestIsNeverPanics(t *testing.T) {
+	t.Parallel()
+	client, _ := newRecorder(t, reply(401, `{"message":"Invalid API key","error":"Unauthorized","statusCode":401}`))
+	_, err := client.Connections.List(context.Background())
+	require.Error(t, err)
+	assert.NotPanics(t, func() {
+		assert.False(t, errors.Is(err, unhashableError{"x"}))
+		var target unhashableError
+		assert.False(t, errors.As(err, &target))
+	})
+	assert.ErrorIs(t, err, reeflow.ErrInvalidAPIKey)
+}
+
+// unhashableError is an error type that cannot be a map key.
+type unhashableError []string
+
+func (unhashableError) Error() string { return "unhashable" }

@@ -354,3 +354,50 @@ func TestClockSkewIsBounded(t *testing.T) {
 	_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithMaxClockSkew(-time.Second))
 	assert.ErrorContains(t, err, "WithMaxClockSkew: negative duration")
 }
+
+func TestHMACErrorSentinels(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	ctx := context.Background()
+	key := srv.Key()
+
+	wrong := srv.Client(reeflow.WithHMACAuth(key.ID, key.Secret+"x"))
+	_, err := wrong.Connections.List(ctx)
+	require.ErrorIs(t, err, reeflow.ErrInvalidSignature)
+	assert.NotErrorIs(t, err, reeflow.ErrTimestampExpired)
+	assert.NotErrorIs(t, err, reeflow.ErrInvalidAPIKeySecret, "a Basic row does not match an HMAC failure")
+
+	// A request signed an hour before the server's clock, sent by hand so that no clock
+	// correction applies.
+	srv.SetClock(func() time.Time { return time.Now().Add(time.Hour) })
+	signer, err := reeflow.HMACAuth(key.ID, key.Secret)
+	require.NoError(t, err)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/connections", nil)
+	require.NoError(t, err)
+	require.NoError(t, signer(ctx, req))
+	res, err := srv.HTTPClient().Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	err = reeflow.CheckResponse(res)
+	require.ErrorIs(t, err, reeflow.ErrTimestampExpired)
+
+	// Malformed HMAC headers, and no credentials at all.
+	for sentinel, edit := range map[error]func(*http.Request){
+		reeflow.ErrInvalidHMACFormat: func(r *http.Request) {
+			r.Header.Set("X-API-Key", key.ID)
+			r.Header.Set("X-API-Timestamp", "yesterday")
+			r.Header.Set("X-API-Signature", "00")
+		},
+		reeflow.ErrMissingCredentials: func(*http.Request) {},
+	} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/connections", nil)
+		require.NoError(t, err)
+		edit(req)
+		res, err := srv.HTTPClient().Do(req)
+		require.NoError(t, err)
+		err = reeflow.CheckResponse(res)
+		_ = res.Body.Close()
+		require.ErrorIs(t, err, sentinel)
+		require.ErrorIs(t, err, reeflow.ErrUnauthorized)
+	}
+}

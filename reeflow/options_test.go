@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -173,110 +172,6 @@ func TestPerCallRetriesTimeoutAndHeaders(t *testing.T) {
 	assert.ErrorContains(t, err, "WithAttemptTimeout: negative duration")
 	_, err = slow.Connections.List(ctx, reeflow.WithResponseInto(nil))
 	assert.ErrorContains(t, err, "WithResponseInto: nil *Response")
-}
-
-func TestCreateConnectionRetryRules(t *testing.T) {
-	t.Parallel()
-	srv := reeflowtest.NewServer(t)
-	client := srv.Client(noWaits(&waits{})...)
-	ctx := context.Background()
-
-	// 429: Reeflow did not act; the create is sent again.
-	srv.FailNext(1, http.StatusTooManyRequests, time.Second)
-	var resp reeflow.Response
-	_, err := client.Connections.Create(ctx, pgParamsSSL, reeflow.WithResponseInto(&resp))
-	require.NoError(t, err)
-	assert.Equal(t, 2, resp.Attempts)
-	assert.Len(t, srv.Connections(), 1)
-
-	// 503: Reeflow may have acted; the error says what to check.
-	srv.FailNext(1, http.StatusServiceUnavailable, 0)
-	_, err = client.Connections.Create(ctx, pgParamsSSL)
-	require.ErrorIs(t, err, reeflow.ErrServer)
-	assert.ErrorContains(t, err, "not retried: the connection may have been created; list connections to check")
-
-	// An error that no retry would fix does not claim anything.
-	_, err = client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "x", Config: reeflow.UnknownConfig{Type: "mysql", Raw: json.RawMessage(`{}`)}})
-	require.ErrorIs(t, err, reeflow.ErrBadRequest)
-	assert.NotContains(t, err.Error(), "not retried")
-}
-
-func TestIsNeverPanics(t *testing.T) {
-	t.Parallel()
-	client, _ := newRecorder(t, reply(401, `{"message":"Invalid API key","error":"Unauthorized","statusCode":401}`))
-	_, err := client.Connections.List(context.Background())
-	require.Error(t, err)
-	assert.NotPanics(t, func() {
-		assert.False(t, errors.Is(err, unhashableError{"x"}))
-		var target unhashableError
-		assert.False(t, errors.As(err, &target))
-	})
-	assert.ErrorIs(t, err, reeflow.ErrInvalidAPIKey)
-}
-
-// unhashableError is an error type that cannot be a map key.
-type unhashableError []string
-
-func (unhashableError) Error() string { return "unhashable" }
-
-func TestHMACErrorSentinels(t *testing.T) {
-	t.Parallel()
-	srv := reeflowtest.NewServer(t)
-	ctx := context.Background()
-	key := srv.Key()
-
-	wrong := srv.Client(reeflow.WithHMACAuth(key.ID, key.Secret+"x"))
-	_, err := wrong.Connections.List(ctx)
-	require.ErrorIs(t, err, reeflow.ErrInvalidSignature)
-	assert.NotErrorIs(t, err, reeflow.ErrTimestampExpired)
-	assert.NotErrorIs(t, err, reeflow.ErrInvalidAPIKeySecret, "a Basic row does not match an HMAC failure")
-
-	// A request signed an hour before the server's clock, sent by hand so that no clock
-	// correction applies.
-	srv.SetClock(func() time.Time { return time.Now().Add(time.Hour) })
-	signer, err := reeflow.HMACAuth(key.ID, key.Secret)
-	require.NoError(t, err)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/connections", nil)
-	require.NoError(t, err)
-	require.NoError(t, signer(ctx, req))
-	res, err := srv.HTTPClient().Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	err = reeflow.CheckResponse(res)
-	require.ErrorIs(t, err, reeflow.ErrTimestampExpired)
-
-	// Malformed HMAC headers, and no credentials at all.
-	for sentinel, edit := range map[error]func(*http.Request){
-		reeflow.ErrInvalidHMACFormat: func(r *http.Request) {
-			r.Header.Set("X-API-Key", key.ID)
-			r.Header.Set("X-API-Timestamp", "yesterday")
-			r.Header.Set("X-API-Signature", "00")
-		},
-		reeflow.ErrMissingCredentials: func(*http.Request) {},
-	} {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/connections", nil)
-		require.NoError(t, err)
-		edit(req)
-		res, err := srv.HTTPClient().Do(req)
-		require.NoError(t, err)
-		err = reeflow.CheckResponse(res)
-		_ = res.Body.Close()
-		require.ErrorIs(t, err, sentinel)
-		require.ErrorIs(t, err, reeflow.ErrUnauthorized)
-	}
-}
-
-func TestListsReturnNilOnError(t *testing.T) {
-	t.Parallel()
-	client, _ := newRecorder(t, reply(200, `[{"id":"key_1","name":"ci","enabled":true,"created_at":"2026-01-02T03:04:05Z","last_used_at":null},{"name":"no id"}]`))
-	keys, err := client.APIKeys.List(context.Background())
-	require.ErrorContains(t, err, "API key has no id")
-	assert.Nil(t, keys, "no partial list with an error")
-
-	client, _ = newRecorder(t, reply(200, `[`+pgConnectionJSON+`,{"id":"conn_2"}]`))
-	conns, err := client.Connections.List(context.Background())
-	require.ErrorContains(t, err, "connection conn_2 has no type")
-	assert.Nil(t, conns)
 }
 
 // TestOptionsWhereTheyHaveNoMeaningAreErrors: an option given where it means nothing is an error

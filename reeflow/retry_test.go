@@ -2,6 +2,7 @@ package reeflow_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -350,4 +351,30 @@ func TestErrorBodiesAreDrainedSoConnectionsAreReused(t *testing.T) {
 		require.ErrorIs(t, err, reeflow.ErrServer)
 	}
 	assert.Equal(t, int32(1), conns.Load())
+}
+
+func TestCreateConnectionRetryRules(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	client := srv.Client(noWaits(&waits{})...)
+	ctx := context.Background()
+
+	// 429: Reeflow did not act; the create is sent again.
+	srv.FailNext(1, http.StatusTooManyRequests, time.Second)
+	var resp reeflow.Response
+	_, err := client.Connections.Create(ctx, pgParamsSSL, reeflow.WithResponseInto(&resp))
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.Attempts)
+	assert.Len(t, srv.Connections(), 1)
+
+	// 503: Reeflow may have acted; the error says what to check.
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	_, err = client.Connections.Create(ctx, pgParamsSSL)
+	require.ErrorIs(t, err, reeflow.ErrServer)
+	assert.ErrorContains(t, err, "not retried: the connection may have been created; list connections to check")
+
+	// An error that no retry would fix does not claim anything.
+	_, err = client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "x", Config: reeflow.UnknownConfig{Type: "mysql", Raw: json.RawMessage(`{}`)}})
+	require.ErrorIs(t, err, reeflow.ErrBadRequest)
+	assert.NotContains(t, err.Error(), "not retried")
 }

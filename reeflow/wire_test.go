@@ -328,3 +328,16 @@ func TestUndecodableCreateSaysTheConnectionMayExist(t *testing.T) {
 	assert.ErrorContains(t, err, "the connection may have been created")
 	assert.Less(t, len(err.Error()), 700, "the decoder's message is bounded")
 }
+
+func TestListsReturnNilOnError(t *testing.T) {
+	t.Parallel()
+	client, _ := newRecorder(t, reply(200, `[{"id":"key_1","name":"ci","enabled":true,"created_at":"2026-01-02T03:04:05Z","last_used_at":null},{"name":"no id"}]`))
+	keys, err := client.APIKeys.List(context.Background())
+	require.ErrorContains(t, err, "API key 1 has no id")
+	assert.Nil(t, keys, "no partial list with an error")
+
+	client, _ = newRecorder(t, reply(200, `[`+pgConnectionJSON+`,{"id":"conn_2"}]`))
+	conns, err := client.Connections.List(context.Background())
+	require.ErrorContains(t, err, "connection conn_2 has no type")
+	assert.Nil(t, conns)
+}

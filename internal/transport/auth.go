@@ -13,7 +13,7 @@ import (
 // Mode is how credentials authenticate a request.
 type Mode int
 
-// The two authentication modes. Their values are those of reeflow.AuthMode.
+// The two authentication modes.
 const (
 	ModeBasic Mode = iota + 1
 	ModeHMAC
@@ -33,7 +33,7 @@ type Credentials struct {
 // BasicEditor returns an editor that sets "Authorization: Basic base64(key_id:secret)". The
 // header is encoded here, once, not per request.
 func BasicEditor(c Credentials) Editor {
-	header := []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(c.KeyID+":"+c.Secret))}
+	header := "Basic " + base64.StdEncoding.EncodeToString([]byte(c.KeyID+":"+c.Secret))
 	return func(_ context.Context, req *http.Request) error {
 		if req == nil {
 			return ErrNilRequest
@@ -41,7 +41,7 @@ func BasicEditor(c Credentials) Editor {
 		if req.Header == nil {
 			req.Header = make(http.Header, 1)
 		}
-		req.Header["Authorization"] = header
+		req.Header["Authorization"] = []string{header} // a slice of its own: a RoundTripper may write into it
 		return nil
 	}
 }
