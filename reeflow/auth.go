@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 // RequestEditorFn changes a request just before it is sent. It has the signature of
 // oapi-codegen's RequestEditorFn, so BasicAuth and HMACAuth also work with generated clients
 // and with any *http.Request built by hand. It is an Option too: given to NewClient or to a
-// call, it runs as WithRequestEditor(fn).
+// call, it runs as WithRequestEditor(fn), except that an editor made by BasicAuth or HMACAuth
+// is taken as the credentials (like WithBasicAuth or WithHMACAuth), not as a second set of them.
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
 // AuthMode selects how credentials authenticate a request.
@@ -50,7 +52,8 @@ func (m AuthMode) String() string {
 // BasicAuth returns a RequestEditorFn that sets "Authorization: Basic base64(key_id:secret)",
 // byte for byte what `curl -u key_id:secret` and Reeflow's JavaScript example send. The header
 // is encoded once, here, not per request. Malformed credentials give an error matching
-// ErrInvalidCredentials.
+// ErrInvalidCredentials. Given to NewClient or to a call as an Option, the editor is the
+// credentials, as WithBasicAuth would be.
 func BasicAuth(keyID, secret string) (RequestEditorFn, error) {
 	c := Credentials{KeyID: keyID, Secret: NewSecret(secret)}
 	if err := c.Validate(); err != nil {
@@ -66,13 +69,35 @@ func BasicAuth(keyID, secret string) (RequestEditorFn, error) {
 // replayed is refused. Signing the same request in the same second gives the same headers.
 //
 // The canonical string is this SDK's (see docs/assumptions.md): Reeflow's own definition could
-// not be read. A Client made with WithHMACAuth also corrects its clock from the server's.
+// not be read. Given to NewClient or to a call as an Option, the editor is the credentials; a
+// Client made with WithHMACAuth instead also corrects its clock from the server's.
 func HMACAuth(keyID, secret string) (RequestEditorFn, error) {
 	c := Credentials{KeyID: keyID, Secret: NewSecret(secret)}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return RequestEditorFn(transport.HMACEditor(c.plain(), time.Now)), nil
+}
+
+// The code of the editors BasicAuth and HMACAuth make. Every editor one of them returns runs
+// the same function, whatever its credentials: that is how an editor given as an option is
+// known to authenticate, so that it replaces the client's credentials instead of adding a
+// second set that every call would then refuse.
+var (
+	basicEditorCode = reflect.ValueOf(transport.BasicEditor(transport.Credentials{})).Pointer()
+	hmacEditorCode  = reflect.ValueOf(transport.HMACEditor(transport.Credentials{}, time.Now)).Pointer()
+)
+
+// authEditor returns the auth option that fn, an editor made by BasicAuth or HMACAuth, stands
+// for; ok is false for any other editor.
+func authEditor(fn RequestEditorFn) (spec authSpec, ok bool) {
+	switch reflect.ValueOf(fn).Pointer() {
+	case basicEditorCode:
+		return editorAuthSpec{edit: fn, mode: AuthBasic}, true
+	case hmacEditorCode:
+		return editorAuthSpec{edit: fn, mode: AuthHMAC}, true
+	}
+	return nil, false
 }
 
 // authSpec is an auth option as given; it becomes an authenticator once the client's clock,
@@ -88,6 +113,17 @@ type staticAuthSpec struct {
 
 func (s staticAuthSpec) authenticator(now func() time.Time) transport.Authenticator {
 	return transport.StaticAuth(s.mode.transportMode(), s.creds.plain(), now)
+}
+
+// editorAuthSpec is an editor from BasicAuth or HMACAuth given as an option. An HMAC editor keeps
+// its own clock: the client cannot correct it (WithHMACAuth can).
+type editorAuthSpec struct {
+	edit RequestEditorFn
+	mode AuthMode
+}
+
+func (s editorAuthSpec) authenticator(func() time.Time) transport.Authenticator {
+	return transport.EditorAuth(s.mode.transportMode(), transport.Editor(s.edit))
 }
 
 type providerAuthSpec struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reeflow/reeflow-go/reeflow"
+	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
 
 func TestBasicAuthMatchesCurlAndTheDocs(t *testing.T) {
@@ -92,11 +93,15 @@ func TestEditorsCannotAddASecondCredential(t *testing.T) {
 	_, err := client.Connections.List(context.Background())
 	require.ErrorIs(t, err, reeflow.ErrMultipleCredentials)
 	assert.NotErrorIs(t, err, reeflow.ErrInvalidAPIKey)
+	assert.Equal(t, "reeflow: list connections: multiple credentials: a request editor set X-Api-Key; the client authenticates every request itself",
+		err.Error(), "one prefix, however deep the sentinel")
 
+	// BasicAuth's editor inside an editor of your own is a second credential.
 	basic, err := reeflow.BasicAuth("key_other", "other")
 	require.NoError(t, err)
+	wrapped := reeflow.RequestEditorFn(func(ctx context.Context, r *http.Request) error { return basic(ctx, r) })
 	client2, rec2 := newRecorder(t, reply(200, `[]`))
-	_, err = client2.Connections.List(context.Background(), basic)
+	_, err = client2.Connections.List(context.Background(), wrapped)
 	require.ErrorIs(t, err, reeflow.ErrMultipleCredentials)
 	assert.Empty(t, rec.all(), "nothing may be sent")
 	assert.Empty(t, rec2.all(), "nothing may be sent")
@@ -184,4 +189,48 @@ func TestSwappedCredentialsNeverEncodeTheSecret(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), canarySecret)
 	assert.JSONEq(t, `{"KeyID":"[INVALID]","Secret":"[REDACTED]"}`, string(b))
+}
+
+// TestAuthEditorsGivenAsOptionsAreTheCredentials: the editors BasicAuth and HMACAuth make pass
+// straight in as options, and authenticate instead of the client's credentials (to NewClient,
+// with nothing in the environment needed; to a call, for that call only).
+func TestAuthEditorsGivenAsOptionsAreTheCredentials(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	other := srv.AddKey("other")
+	ctx := context.Background()
+	basic, err := reeflow.BasicAuth(srv.Key().ID, srv.Key().Secret)
+	require.NoError(t, err)
+	signer, err := reeflow.HMACAuth(other.ID, other.Secret)
+	require.NoError(t, err)
+	otherBasic, err := reeflow.BasicAuth(other.ID, other.Secret)
+	require.NoError(t, err)
+
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithHTTPClient(srv.HTTPClient()), basic)
+	require.NoError(t, err)
+	_, err = client.Connections.List(ctx)
+	require.NoError(t, err)
+	_, err = client.Connections.List(ctx, reeflow.WithRequestEditor(otherBasic))
+	require.NoError(t, err, "a call's auth editor replaces the client's credentials")
+	_, err = client.Connections.List(ctx, signer)
+	require.NoError(t, err)
+	_, err = client.Connections.List(ctx)
+	require.NoError(t, err)
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 4)
+	for i, want := range []struct {
+		key  string
+		mode reeflow.AuthMode
+	}{{srv.Key().ID, reeflow.AuthBasic}, {other.ID, reeflow.AuthBasic}, {other.ID, reeflow.AuthHMAC}, {srv.Key().ID, reeflow.AuthBasic}} {
+		assert.Equal(t, want.key, reqs[i].KeyID, "request %d", i)
+		assert.Equal(t, want.mode, reqs[i].AuthMode, "request %d", i)
+	}
+
+	hmacClient, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithHTTPClient(srv.HTTPClient()),
+		reeflow.WithBasicAuth(srv.Key().ID, srv.Key().Secret), signer)
+	require.NoError(t, err, "the last auth option wins")
+	_, err = hmacClient.Connections.List(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, reeflow.AuthHMAC, srv.Requests()[4].AuthMode)
 }

@@ -68,5 +68,5 @@ func (c *client) callSettings(op operation, where scope, opts []Option) (*settin
 }
 
 func opError(op operation, err error) error {
-	return fmt.Errorf("reeflow: %s: %w", op.name, err)
+	return fmt.Errorf("reeflow: %s: %w", op.name, transport.WithoutPrefix(err))
 }

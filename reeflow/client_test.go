@@ -161,3 +161,18 @@ func TestZeroValuesGiveErrorsNotPanics(t *testing.T) {
 	assert.EqualError(t, err, "reeflow: list connections: nil context")
 	assert.Empty(t, rec.all())
 }
+
+// nilPointerProvider has a value receiver: a nil *nilPointerProvider panics when called.
+type nilPointerProvider struct{ creds reeflow.Credentials }
+
+func (p nilPointerProvider) Credentials(context.Context) (reeflow.Credentials, error) {
+	return p.creds, nil
+}
+
+// TestNilPointerProviderIsRefused: a provider that is a nil pointer inside the interface would
+// panic on every call; it is refused where it is given.
+func TestNilPointerProviderIsRefused(t *testing.T) {
+	t.Parallel()
+	_, err := reeflow.NewClient(reeflow.WithCredentialsProvider((*nilPointerProvider)(nil), reeflow.AuthBasic))
+	assert.EqualError(t, err, "reeflow: WithCredentialsProvider: nil provider")
+}

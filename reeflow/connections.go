@@ -67,8 +67,6 @@ func (c Connection) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON decodes a connection as Reeflow returns it, its config by its type. A
 // connection without an ID, a type or a config object is an error, never a half-filled value.
-// The services call it on the response body directly, which scans the body once rather than
-// twice through json.Unmarshal.
 func (c *Connection) UnmarshalJSON(b []byte) error {
 	var w connectionWire
 	if err := json.Unmarshal(b, &w); err != nil {

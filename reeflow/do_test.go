@@ -3,8 +3,11 @@ package reeflow_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,4 +146,24 @@ func TestDoRetryPolicy(t *testing.T) {
 	srv.FailNext(1, http.StatusTooManyRequests, time.Second)
 	require.NoError(t, client.Do(ctx, http.MethodPost, "sessions", body, nil, reeflow.WithResponseInto(&resp)))
 	assert.Equal(t, 2, resp.Attempts, "429: the server did not act")
+}
+
+// TestDoKeepsTheQueryOutOfErrorsAndLogs: net/http quotes the whole URL in its errors; the query
+// of a Do path can carry data, so neither the error nor the log record shows it.
+func TestDoKeepsTheQueryOutOfErrorsAndLogs(t *testing.T) {
+	t.Parallel()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	base := dead.URL
+	dead.Close() // nothing listens there any more
+	var logs strings.Builder
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(base), reeflow.WithBasicAuth(docKeyID, docSecret),
+		reeflow.WithMaxRetries(0), reeflow.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	require.NoError(t, err)
+	err = client.Do(context.Background(), http.MethodGet, "exports?signed_token=QUERYSECRET", nil, nil)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "QUERYSECRET")
+	assert.Contains(t, err.Error(), base+"/exports", "the error still says where it went")
+	var urlErr *url.Error
+	assert.ErrorAs(t, err, &urlErr, "the error keeps its type")
+	assert.NotContains(t, logs.String(), "QUERYSECRET")
 }

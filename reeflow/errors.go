@@ -95,7 +95,7 @@ type APIError struct {
 }
 
 // Error returns the status, the code and the message on one short line. Everything the server
-// sent is bounded and stripped of control characters first , so that logging the
+// sent is bounded and stripped of control characters first, so that logging the
 // error cannot forge log lines or move a terminal's cursor.
 func (e *APIError) Error() string {
 	if e == nil {

@@ -2,8 +2,10 @@ package reeflow_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -110,4 +112,70 @@ func TestNoSecretLeaks(t *testing.T) {
 	assert.Contains(t, out, "deadline exceeded")
 	assert.Contains(t, out, "level=DEBUG")
 	t.Logf("checked %d values and %d bytes of output", len(collected), len(out))
+}
+
+// TestNoSecretReachableByReflection walks everything a Client holds, unexported fields included,
+// as a reflection-based printer or differ (go-spew, testify's diffs) would, after calls in every
+// auth mode: the secret is in no string or byte slice it can reach. Closures are opaque to
+// reflection, which is where the credentials live; the HTTP client's connection state is not
+// walked (net/http's business).
+func TestNoSecretReachableByReflection(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t, reeflowtest.WithKey("key_canary", canarySecret))
+	provider := staticProvider{creds: reeflow.Credentials{KeyID: "key_canary", Secret: reeflow.NewSecret(canarySecret)}}
+	for name, auth := range map[string]reeflow.Option{
+		"basic":          reeflow.WithBasicAuth("key_canary", canarySecret),
+		"hmac":           reeflow.WithHMACAuth("key_canary", canarySecret),
+		"provider basic": reeflow.WithCredentialsProvider(provider, reeflow.AuthBasic),
+		"provider hmac":  reeflow.WithCredentialsProvider(provider, reeflow.AuthHMAC),
+	} {
+		client := srv.Client(auth)
+		_, err := client.Connections.List(context.Background())
+		require.NoError(t, err, name)
+		path, found := findString(reflect.ValueOf(client), canarySecret, "client", map[uintptr]bool{})
+		assert.False(t, found, "%s: the secret is reachable at %s", name, path)
+	}
+}
+
+var httpClientType = reflect.TypeFor[http.Client]()
+
+// findString looks for s in every string and byte slice reachable from v.
+func findString(v reflect.Value, s, path string, seen map[uintptr]bool) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return path, strings.Contains(v.String(), s)
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "", false
+		}
+		if v.Kind() == reflect.Pointer {
+			if seen[v.Pointer()] || v.Type().Elem() == httpClientType {
+				return "", false
+			}
+			seen[v.Pointer()] = true
+		}
+		return findString(v.Elem(), s, path, seen)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if p, ok := findString(v.Field(i), s, path+"."+v.Type().Field(i).Name, seen); ok {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return path, strings.Contains(string(v.Bytes()), s)
+		}
+		for i := range v.Len() {
+			if p, ok := findString(v.Index(i), s, fmt.Sprintf("%s[%d]", path, i), seen); ok {
+				return p, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if p, ok := findString(it.Value(), s, path+"[…]", seen); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
+	"reflect"
 	"time"
 
 	"github.com/reeflow/reeflow-go/internal/transport"
@@ -52,17 +52,10 @@ func (o option) apply(s *settings, where scope) error {
 		return fmt.Errorf("%s %s", o.name, o.placeError())
 	}
 	if err := o.set(s); err != nil {
-		return fmt.Errorf("%s: %w", o.name, unprefixed{err})
+		return fmt.Errorf("%s: %w", o.name, transport.WithoutPrefix(err))
 	}
 	return nil
 }
-
-// unprefixed prints an error without its leading "reeflow: ", for an error that wraps it in one
-// that has the prefix already: "reeflow: WithBasicAuth: invalid credentials: …".
-type unprefixed struct{ error }
-
-func (e unprefixed) Error() string { return strings.TrimPrefix(e.error.Error(), "reeflow: ") }
-func (e unprefixed) Unwrap() error { return e.error }
 
 func (o option) placeError() string {
 	switch o.in {
@@ -172,7 +165,7 @@ func withStaticAuth(name, keyID, secret string, mode AuthMode) Option {
 // mode, so keys rotate without restarting the program.
 func WithCredentialsProvider(p CredentialsProvider, mode AuthMode) Option {
 	return option{"WithCredentialsProvider", atAll, func(s *settings) error {
-		if p == nil {
+		if p == nil || isNilPointer(p) {
 			return errors.New("nil provider")
 		}
 		if mode != AuthBasic && mode != AuthHMAC {
@@ -185,7 +178,9 @@ func WithCredentialsProvider(p CredentialsProvider, mode AuthMode) Option {
 
 // WithRequestEditor runs fn on every request, before authentication: given to NewClient, on
 // every call's; given to a call, after the client's editors. An editor must not add
-// credentials: a request carrying two is refused (ErrMultipleCredentials).
+// credentials: a request carrying two is refused (ErrMultipleCredentials). An editor made by
+// BasicAuth or HMACAuth is the exception: it is taken as the credentials, as WithBasicAuth or
+// WithHMACAuth would be, and the last auth option wins.
 func WithRequestEditor(fn RequestEditorFn) Option {
 	return editorOption("WithRequestEditor", fn)
 }
@@ -194,6 +189,10 @@ func editorOption(name string, fn RequestEditorFn) option {
 	return option{name, atAll, func(s *settings) error {
 		if fn == nil {
 			return errors.New("nil editor")
+		}
+		if auth, ok := authEditor(fn); ok {
+			s.auth = auth
+			return nil
 		}
 		// The full slice expression makes append copy: a call never writes into the client's editors.
 		s.t.Editors = append(s.t.Editors[:len(s.t.Editors):len(s.t.Editors)], transport.Editor(fn))
@@ -311,8 +310,9 @@ func WithBodyField(path string, value any) Option {
 	}}
 }
 
-// WithResponseInto fills r when the call returns, whether it succeeded or failed: the status,
-// headers, request ID, number of attempts and raw body of the last attempt. Use it to read
+// WithResponseInto fills r when the call returns, whether it succeeded or failed, once a request
+// was attempted: the status, headers, request ID, number of attempts and raw body of the last
+// attempt. A call refused before anything is sent (a bad ID, parameter or option) leaves r as it was. Use it to read
 // fields this SDK does not decode, or to log the request ID of a successful call. A call only.
 func WithResponseInto(r *Response) Option {
 	return option{"WithResponseInto", atCall, func(s *settings) error {
@@ -354,4 +354,15 @@ func userAgent(product string) string {
 		ua += " " + product
 	}
 	return ua
+}
+
+// isNilPointer reports whether v, an interface value that is not nil, holds a nil pointer, map,
+// func or channel: its methods would most likely panic on every call.
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }

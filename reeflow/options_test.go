@@ -293,3 +293,21 @@ func TestCallOptionsAreSafeForConcurrentCalls(t *testing.T) {
 		assert.Equal(t, r.Header.Get("X-Call"), r.Header.Get("X-Editor"), "each call ran its own editor only")
 	}
 }
+
+// TestWithHeaderRefusals: a header that would fail every call is refused where it is given, and
+// the refusal does not quote a name that may be a whole "name: secret" line.
+func TestWithHeaderRefusals(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"Upgrade", "keep-alive", "Proxy-Connection", "TE"} {
+		_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHeader(name, "x"))
+		assert.ErrorContains(t, err, "is connection-specific, which HTTP/2 refuses", name)
+	}
+	// net/http would send the SDK's value only, and the signature covers the SDK's.
+	_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHeader("user-agent", "mine/1"))
+	assert.EqualError(t, err, "reeflow: WithHeader: header User-Agent is set by the client: use WithUserAgent")
+	_, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHeader("Content-Type", "text/plain"))
+	assert.EqualError(t, err, "reeflow: WithHeader: header Content-Type is set by the client for the body it sends")
+
+	_, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHeader("X-Api-Token: "+canarySecret, ""))
+	assert.EqualError(t, err, `reeflow: WithHeader: header name has a character that is not allowed in a header name (byte 11, ':')`)
+}

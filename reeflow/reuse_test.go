@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,15 +15,25 @@ import (
 )
 
 // TestDefaultClientReusesConnections: with the SDK's own transport, 32 goroutines making 50
-// requests each open at most 32 TCP connections. net/http's default transport keeps only 2 idle
-// connections per host and would dial again for most requests.
+// requests each never hold more than 32 TCP connections open at once, and reuse them: net/http's
+// default transport keeps only 2 idle connections per host and would dial again for most of the
+// 1,600 requests. A connection that breaks is dialled again, so the total is bounded loosely
+// (on a loaded machine one or two do).
 func TestDefaultClientReusesConnections(t *testing.T) {
 	t.Parallel()
-	var opened atomic.Int32
+	var mu sync.Mutex
+	var opened, open, maxOpen int
 	srv := httptest.NewUnstartedServer(reply(200, `[]`))
 	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
-		if state == http.StateNew {
-			opened.Add(1)
+		mu.Lock()
+		defer mu.Unlock()
+		switch state {
+		case http.StateNew:
+			opened++
+			open++
+			maxOpen = max(maxOpen, open)
+		case http.StateClosed, http.StateHijacked:
+			open--
 		}
 	}
 	srv.Start()
@@ -49,6 +58,9 @@ func TestDefaultClientReusesConnections(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	assert.LessOrEqual(t, opened.Load(), int32(goroutines), "connections opened for %d requests", goroutines*requests)
-	t.Logf("%d requests over %d connections", goroutines*requests, opened.Load())
+	mu.Lock()
+	defer mu.Unlock()
+	assert.LessOrEqual(t, maxOpen, goroutines, "connections open at once")
+	assert.LessOrEqual(t, opened, goroutines+goroutines/2, "connections opened for %d requests", goroutines*requests)
+	t.Logf("%d requests over %d connections, at most %d at once", goroutines*requests, opened, maxOpen)
 }

@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
-	"sync"
 )
 
 // Header names of HMAC signature mode, in canonical MIME form so they can index an http.Header directly.
@@ -33,27 +32,24 @@ const (
 	MessageMissingCredentials = "Missing credentials"
 )
 
-// Key signs canonical strings with one secret. It is safe for concurrent use and reuses its
-// HMAC state between calls, so signing does not allocate a new hash per request.
+// Key signs canonical strings with one secret. It is safe for concurrent use. The secret is
+// kept in a closure, out of reach of reflection-based printers.
 type Key struct {
-	macs sync.Pool
+	newMAC func() hash.Hash
 }
 
 // NewKey returns a Key for secret.
 func NewKey(secret []byte) *Key {
 	k := append([]byte(nil), secret...)
-	return &Key{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+	return &Key{newMAC: func() hash.Hash { return hmac.New(sha256.New, k) }}
 }
 
 // AppendSignature appends the lower-case hex HMAC-SHA256 of canonical to dst.
 func (k *Key) AppendSignature(dst, canonical []byte) []byte {
-	mac := k.macs.Get().(hash.Hash)
-	mac.Reset()
+	mac := k.newMAC()
 	mac.Write(canonical)
 	var sum [sha256.Size]byte
-	dst = hex.AppendEncode(dst, mac.Sum(sum[:0]))
-	k.macs.Put(mac)
-	return dst
+	return hex.AppendEncode(dst, mac.Sum(sum[:0]))
 }
 
 // Verify reports, in constant time, whether signature is the hex signature of canonical.

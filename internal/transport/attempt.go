@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -55,6 +56,7 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 
 	resp, err := a.p.http.Do(req)
 	if err != nil {
+		err = withoutQuery(err, req.URL)
 		if resp != nil { // a refused redirect returns the previous response, body closed
 			err = fmt.Errorf("%w (after HTTP %d)", err, resp.StatusCode)
 		}
@@ -172,4 +174,17 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 		}
 	}
 	return req, nil
+}
+
+// withoutQuery rewrites the *url.Error of net/http, which quotes the whole URL, so that it names
+// the request's URL without its query (or a redirect's target): a query can carry data, and
+// errors are logged.
+func withoutQuery(err error, u *url.URL) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	clean := *u
+	clean.RawQuery, clean.ForceQuery, clean.Fragment, clean.RawFragment, clean.User = "", false, "", "", nil
+	return &url.Error{Op: ue.Op, URL: clean.String(), Err: ue.Err}
 }

@@ -2,7 +2,7 @@ package transport
 
 import (
 	"context"
-	"crypto/subtle"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -69,6 +69,11 @@ func (a staticAuth) Authenticate(ctx context.Context, req *http.Request) error {
 }
 func (a staticAuth) Mode() Mode { return a.mode }
 
+// EditorAuth authenticates with edit, an editor made by BasicEditor or HMACEditor.
+func EditorAuth(mode Mode, edit Editor) Authenticator {
+	return staticAuth{edit: edit, mode: mode}
+}
+
 // ProviderAuth asks fetch for credentials on every attempt, so keys rotate without a restart.
 // fetch checks what it returns. The editor of the last credentials seen is kept, so that an
 // unchanged key is not encoded again for every request.
@@ -81,8 +86,10 @@ type providerAuth struct {
 	mode  Mode
 	now   func() time.Time
 
-	mu   sync.Mutex
-	last Credentials
+	mu sync.Mutex
+	// last identifies the credentials edit was made for by a digest, so that the secret itself
+	// is kept only inside the editor's closure, out of reach of reflection.
+	last [sha256.Size]byte
 	edit Editor
 }
 
@@ -95,10 +102,16 @@ func (a *providerAuth) Authenticate(ctx context.Context, req *http.Request) erro
 }
 
 func (a *providerAuth) editorFor(c Credentials) Editor {
+	h := sha256.New()
+	h.Write([]byte(c.KeyID))
+	h.Write([]byte{0}) // a key ID holds no NUL: ID and secret cannot shift into each other
+	h.Write([]byte(c.Secret))
+	var digest [sha256.Size]byte
+	h.Sum(digest[:0])
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.edit == nil || c.KeyID != a.last.KeyID || subtle.ConstantTimeCompare([]byte(c.Secret), []byte(a.last.Secret)) != 1 {
-		a.last, a.edit = c, editorFor(a.mode, c, a.now)
+	if a.edit == nil || digest != a.last {
+		a.last, a.edit = digest, editorFor(a.mode, c, a.now)
 	}
 	return a.edit
 }

@@ -54,7 +54,7 @@ type Editor func(ctx context.Context, req *http.Request) error
 // Settings are what the options of a client and of a call decide. A call runs with the client's
 // settings, changed by its own options.
 type Settings struct {
-	Auth           Authenticator // nil: the client's
+	Auth           Authenticator // never nil
 	Editors        []Editor      // run in order, before authentication
 	Header         http.Header   // added to every request; credential headers are refused earlier
 	BodyFields     []BodyField

@@ -15,8 +15,9 @@ func CheckHeader(name, value string) error {
 	if name == "" {
 		return errors.New("empty header name")
 	}
-	if !IsToken(name) {
-		return fmt.Errorf("header name %q has a character that is not allowed in a header name", name)
+	if i := badTokenByte(name); i >= 0 {
+		// The name is not quoted: a whole "X-Token: secret" line passed as a name would be.
+		return fmt.Errorf("header name has a character that is not allowed in a header name (byte %d, %q)", i, name[i])
 	}
 	canonical := http.CanonicalHeaderKey(name)
 	if isCredentialHeader(name) {
@@ -25,6 +26,13 @@ func CheckHeader(name, value string) error {
 	switch canonical {
 	case "Host", "Content-Length", "Transfer-Encoding", "Connection":
 		return fmt.Errorf("header %s is set by net/http", canonical)
+	case "User-Agent":
+		return errors.New("header User-Agent is set by the client: use WithUserAgent")
+	case "Content-Type":
+		return errors.New("header Content-Type is set by the client for the body it sends")
+	case "Upgrade", "Keep-Alive", "Proxy-Connection", "Te":
+		// Connection-specific: HTTP/2 refuses a request that carries one, so every call would fail.
+		return fmt.Errorf("header %s is connection-specific, which HTTP/2 refuses", canonical)
 	}
 	for i := 0; i < len(value); i++ {
 		if b := value[i]; (b < 0x20 && b != '\t') || b == 0x7f {
@@ -55,17 +63,19 @@ func credentialHeader(h http.Header) string {
 // IsToken reports whether s is a non-empty HTTP token (RFC 9110, section 5.6.2): what a method
 // or a header name may be.
 func IsToken(s string) bool {
-	if s == "" {
-		return false
-	}
+	return s != "" && badTokenByte(s) < 0
+}
+
+// badTokenByte returns the index of the first byte of s that an HTTP token cannot hold, or -1.
+func badTokenByte(s string) int {
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		switch {
 		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
 		case strings.IndexByte("!#$%&'*+-.^_`|~", b) >= 0:
 		default:
-			return false
+			return i
 		}
 	}
-	return true
+	return -1
 }

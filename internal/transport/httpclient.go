@@ -16,15 +16,16 @@ import (
 // dial connections that a request finishing a moment later makes surplus; the 33rd concurrent
 // caller waits for a free connection instead. Over HTTP/2 one connection carries every request.
 const (
-	maxConnsPerHost       = 32
-	dialTimeout           = 10 * time.Second
-	tlsHandshakeTimeout   = 10 * time.Second
-	responseHeaderTimeout = 60 * time.Second
-	idleConnTimeout       = 90 * time.Second
+	maxConnsPerHost     = 32
+	dialTimeout         = 10 * time.Second
+	tlsHandshakeTimeout = 10 * time.Second
+	idleConnTimeout     = 90 * time.Second
 )
 
 // DefaultHTTPClient is the client used without WithHTTPClient: HTTP/2 over TLS, the proxy from
-// the environment, bounded handshakes, and enough idle connections for concurrent callers.
+// the environment, bounded handshakes, and enough idle connections for concurrent callers. The
+// wait for an answer is bounded by the attempt timeout (WithAttemptTimeout) and the caller's
+// context only, so that turning the attempt timeout off leaves it to the context.
 func DefaultHTTPClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -35,7 +36,6 @@ func DefaultHTTPClient() *http.Client {
 		MaxIdleConnsPerHost:   maxConnsPerHost,
 		IdleConnTimeout:       idleConnTimeout,
 		TLSHandshakeTimeout:   tlsHandshakeTimeout,
-		ResponseHeaderTimeout: responseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
 	}}
 }

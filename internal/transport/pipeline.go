@@ -137,5 +137,5 @@ func finalError(call *Call, policy Policy, attempts int, res *attemptResult) err
 
 // callError prefixes err with the call's name, as every error of a call is.
 func callError(call *Call, err error) error {
-	return fmt.Errorf("reeflow: %s: %w", call.Name, err)
+	return fmt.Errorf("reeflow: %s: %w", call.Name, WithoutPrefix(err))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 
 	"github.com/reeflow/reeflow-go/reeflow"
 )
@@ -29,8 +30,8 @@ type canonicalParams struct {
 // keyOf returns the key of params that p.Validate accepted. Params that differ on the wire never
 // share a key. Params the same on the wire share one when their attributes are the same values as
 // JSON numbers: any map order, any integer type or float64 (1 and 1.0), json.Number, named types.
-// A float32 is keyed by its exact value, as float64(f) gives it, which may split a key Reeflow
-// would see as one (float32(0.1) and 0.1): a token minted twice, never a token shared wrongly.
+// Numbers are keyed as reeflow sends them: a float32 as the shortest decimal that names it
+// (float32(0.1) travels as 0.1, not 0.10000000149011612), and -0 as 0.
 func keyOf(p reeflow.CreateSessionParams) (cacheKey, error) {
 	c := canonicalParams{UserID: p.UserID, OrganizationID: p.OrganizationID}
 	var err error
@@ -77,8 +78,11 @@ func canonicalValue(v any) (any, error) {
 		return float64(rv.Int()), nil // exact: Validate refused integers beyond ±(2^53−1)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return float64(rv.Uint()), nil
-	case reflect.Float32, reflect.Float64:
-		return rv.Float(), nil
+	case reflect.Float32:
+		f, err := strconv.ParseFloat(strconv.FormatFloat(rv.Float(), 'g', -1, 32), 64)
+		return f + 0, err // -0 + 0 is 0
+	case reflect.Float64:
+		return rv.Float() + 0, nil
 	}
 	// Validate accepts no other kind today; should it ever, refusing beats guessing a key.
 	return nil, fmt.Errorf("a %T has no cache key", v)

@@ -2,6 +2,7 @@ package embedding_test
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,4 +90,39 @@ func TestCacheKeys(t *testing.T) {
 	}
 	assert.Equal(t, 2+len(different), f.minted())
 	assert.Equal(t, 2+len(different), embedding.CachedForTest(cache))
+}
+
+// TestCacheKeysFollowTheWireForFloats: numbers share a token exactly when reeflow sends them
+// alike. A float32 travels as its shortest decimal, so float32(0.1) is 0.1 on the wire while
+// float64(float32(0.1)) is 0.10000000149011612; -0 travels as 0.
+func TestCacheKeysFollowTheWireForFloats(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	limit := func(v any) reeflow.CreateSessionParams {
+		return reeflow.CreateSessionParams{UserID: "u1", UserAttributes: reeflow.Attributes{"limit": v}}
+	}
+	wireLimit := func(token string) any {
+		claims, err := f.srv.ParseSessionToken(token)
+		require.NoError(t, err)
+		return claims.UserAttributes["limit"]
+	}
+
+	// The fake mints the same token for the same claims at the same instant, so what shows a
+	// shared token is the count of POST /sessions, step by step.
+	widened := get(t, cache, limit(float64(float32(0.1)))).Token
+	assert.Equal(t, 1, f.minted())
+	short := get(t, cache, limit(float32(0.1))).Token
+	assert.Equal(t, 2, f.minted(), "0.10000000149011612 and 0.1 differ on the wire")
+	assert.NotEqual(t, widened, short)
+	assert.Equal(t, 0.1, wireLimit(short), "the float32's token carries 0.1")
+	get(t, cache, limit(0.1))
+	assert.Equal(t, 2, f.minted(), "0.1 is float32(0.1) on the wire: no new token")
+
+	get(t, cache, limit(0.0))
+	assert.Equal(t, 3, f.minted())
+	get(t, cache, limit(math.Copysign(0, -1)))
+	assert.Equal(t, 3, f.minted(), "-0 travels as 0")
+	get(t, cache, limit(float32(math.Copysign(0, -1))))
+	assert.Equal(t, 3, f.minted(), "a float32 -0 too")
 }

@@ -46,7 +46,7 @@ func ExampleNewCache() {
 	fmt.Println(err)
 	// Output:
 	// embedding.Cache{Cached:0 Max:10000 RefreshMargin:10m0s}
-	// embedding: NewCache: WithSessionLifetime: 48h0m0s is not between 0 and 24h
+	// embedding: NewCache: WithSessionLifetime: must be more than 0 and at most 24h, not 48h0m0s
 }
 
 // Get returns the same token for the same user, organization and attributes, and refuses

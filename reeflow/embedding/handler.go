@@ -30,8 +30,8 @@ import (
 //   - resolve returns an error matching ErrNotLoggedIn: 401; any other error: 500;
 //   - resolve returns parameters that reeflow.CreateSessionParams.Validate refuses, or that mint
 //     refuses with ErrInvalidSessionParams (a bug in resolve): 500;
-//   - Reeflow rate-limits (reeflow.ErrRateLimited): 503, with Retry-After from Reeflow's (5 s if
-//     none);
+//   - Reeflow rate-limits (reeflow.ErrRateLimited): 503, with Retry-After from Reeflow's (capped
+//     at an hour; 5 s if none);
 //   - any other mint failure (Reeflow's errors, the network, timeouts), or no token: 502.
 //
 // The handler authenticates nothing itself: resolve decides who is logged in, from your own
@@ -76,8 +76,12 @@ type tokenResponse struct {
 	ExpiresAt string `json:"expires_at"`
 }
 
-// defaultRetryAfter is the Retry-After of a 503 when Reeflow's rate limit gave none.
-const defaultRetryAfter = 5 * time.Second
+// The Retry-After of a 503: Reeflow's, up to an hour (a page told to wait longer is broken
+// either way, and a huge value would overflow), or 5 s when Reeflow gave none.
+const (
+	defaultRetryAfter = 5 * time.Second
+	maxRetryAfter     = time.Hour
+)
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	header := w.Header()
@@ -128,7 +132,7 @@ func (h *handler) mintFailed(w http.ResponseWriter, r *http.Request, userID stri
 		retryAfter := defaultRetryAfter
 		var apiErr *reeflow.APIError
 		if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
-			retryAfter = apiErr.RetryAfter
+			retryAfter = min(apiErr.RetryAfter, maxRetryAfter)
 		}
 		w.Header().Set("Retry-After", strconv.FormatInt(int64((retryAfter+time.Second-1)/time.Second), 10))
 		h.fail(w, r, http.StatusServiceUnavailable, userID, err)

@@ -275,7 +275,11 @@ func TestHandlerReeflowFailures(t *testing.T) {
 		{"rate limited until an HTTP date", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", time.Now().Add(90*time.Minute).UTC().Format(http.TimeFormat))
 			reply(429, `{}`)(w, r)
-		}, http.StatusServiceUnavailable, "5400"},
+		}, http.StatusServiceUnavailable, "3600"}, // capped at an hour
+		{"rate limited for longer than an int64 of nanoseconds", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "99999999999999999999")
+			reply(429, `{}`)(w, r)
+		}, http.StatusServiceUnavailable, "3600"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

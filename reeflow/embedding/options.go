@@ -120,7 +120,7 @@ func WithMaxCachedSessions(n int) Option {
 func WithSessionLifetime(d time.Duration) Option {
 	return option{name: "WithSessionLifetime", targets: forCache, set: func(c *config) error {
 		if d <= 0 || d > maxSessionLifetime {
-			return fmt.Errorf("%s is not between 0 and 24h", d)
+			return fmt.Errorf("must be more than 0 and at most 24h, not %s", d)
 		}
 		c.lifetime = d
 		return nil
