@@ -2,6 +2,7 @@ package reeflow_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -80,4 +81,23 @@ func TestRedirectThatChangesTheMethodIsRefused(t *testing.T) {
 	assert.Len(t, rec.all(), 1)
 	_, err = client.Connections.Get(context.Background(), "conn_1")
 	require.NoError(t, err, "a GET still follows a same-origin redirect")
+}
+
+// TestMalformedRedirectIsNotQuoted: net/http quotes a Location it cannot parse twice and without
+// bound; the error names the problem instead, carries no query, and is not retried.
+func TestMalformedRedirectIsNotQuoted(t *testing.T) {
+	t.Parallel()
+	location := "/v2/%zz?leak=SECRETLOC&pad=" + strings.Repeat("A", 100_000)
+	var logs strings.Builder
+	client, rec := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Location", location)
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	}, reeflow.WithMaxRetries(2), reeflow.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	_, err := client.Connections.List(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the server redirected to a malformed Location")
+	assert.NotContains(t, err.Error(), "SECRETLOC")
+	assert.Less(t, len(err.Error()), 300)
+	assert.NotContains(t, logs.String(), "SECRETLOC")
+	assert.Len(t, rec.all(), 1, "another attempt would get the same redirect")
 }

@@ -178,7 +178,8 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 
 // withoutQuery rewrites the *url.Error of net/http, which quotes the whole URL, so that it names
 // the request's URL without its query (or a redirect's target): a query can carry data, and
-// errors are logged.
+// errors are logged. A Location header net/http could not parse, which it quotes twice and
+// without bound, is replaced by a fixed cause.
 func withoutQuery(err error, u *url.URL) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
@@ -186,5 +187,12 @@ func withoutQuery(err error, u *url.URL) error {
 	}
 	clean := *u
 	clean.RawQuery, clean.ForceQuery, clean.Fragment, clean.RawFragment, clean.User = "", false, "", "", nil
-	return &url.Error{Op: ue.Op, URL: clean.String(), Err: ue.Err}
+	cause := ue.Err
+	if cause != nil && strings.HasPrefix(cause.Error(), "failed to parse Location header") {
+		cause = errMalformedLocation
+	}
+	return &url.Error{Op: ue.Op, URL: clean.String(), Err: WithoutPrefix(cause)}
 }
+
+// errMalformedLocation stands for net/http's own error about a redirect it could not follow.
+var errMalformedLocation = errors.New("the server redirected to a malformed Location")

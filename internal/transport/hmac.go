@@ -64,8 +64,11 @@ func replayableBody(req *http.Request) ([]byte, error) {
 		return nil, errBodyNotReplayable
 	}
 	rc, err := req.GetBody()
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("reeflow: read request body for signing: %w", err)
+	case rc == nil:
+		return nil, errBodyNotReplayable
 	}
 	defer rc.Close()
 	body, err := readAllSized(rc, req.ContentLength)

@@ -98,3 +98,16 @@ func TestHMACSignsTheWholeBodyWhateverItsDeclaredLength(t *testing.T) {
 	assert.Equal(t, want, signature(int64(len(body))-1), "one byte more than declared")
 	assert.Equal(t, want, signature(0), "a declared 0 with a body still signs the body")
 }
+
+// TestHMACRefusesAGetBodyThatReturnsNothing: a GetBody that returns no body and no error is a
+// body that cannot be replayed, not a panic.
+func TestHMACRefusesAGetBodyThatReturnsNothing(t *testing.T) {
+	t.Parallel()
+	sign := transport.HMACEditor(transport.Credentials{KeyID: "key_1", Secret: "s"}, time.Now)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, "https://api.reeflow.com/x", strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.GetBody = func() (io.ReadCloser, error) { return nil, nil }
+	var signErr error
+	require.NotPanics(t, func() { signErr = sign(context.Background(), req) })
+	assert.ErrorContains(t, signErr, "request body cannot be replayed for signing")
+}

@@ -66,7 +66,8 @@ func canonicalAttributes(attrs reeflow.Attributes) (map[string]any, error) {
 
 func canonicalValue(v any) (any, error) {
 	if n, ok := v.(json.Number); ok { // a string kind that travels as a number
-		return n.Float64()
+		f, err := n.Float64()
+		return f + 0, err // -0 + 0 is 0
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {

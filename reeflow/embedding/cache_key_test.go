@@ -125,4 +125,6 @@ func TestCacheKeysFollowTheWireForFloats(t *testing.T) {
 	assert.Equal(t, 3, f.minted(), "-0 travels as 0")
 	get(t, cache, limit(float32(math.Copysign(0, -1))))
 	assert.Equal(t, 3, f.minted(), "a float32 -0 too")
+	get(t, cache, limit(json.Number("-0.0")))
+	assert.Equal(t, 3, f.minted(), "and a json.Number -0")
 }
