@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
@@ -322,7 +323,7 @@ func TestClockSkewIsBounded(t *testing.T) {
 			t.Parallel()
 			var forged atomic.Bool
 			forged.Store(true)
-			sink := &logSink{}
+			sink := &testlog.Sink{}
 			client, rec := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
 				if forged.Swap(false) {
 					w.Header().Set("Date", time.Now().Add(tc.offset).UTC().Format(http.TimeFormat))

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
@@ -22,7 +23,7 @@ import (
 // involved, and looks for the canaries.
 func TestNoSecretLeaks(t *testing.T) {
 	t.Parallel()
-	sink := &logSink{}
+	sink := &testlog.Sink{}
 	logger := slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := reeflowtest.NewServer(t, reeflowtest.WithKey("key_canary", canarySecret))
 	ctx := context.Background()

@@ -1,63 +1,24 @@
 package reeflow_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
 
-// logSink collects JSON log records.
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *logSink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-func (s *logSink) records(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(s.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var rec map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &rec))
-		out = append(out, rec)
-	}
-	return out
-}
-
-func debugLogger(sink *logSink) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 func TestLoggingOneRecordPerAttempt(t *testing.T) {
 	t.Parallel()
 	srv := reeflowtest.NewServer(t)
-	sink := &logSink{}
-	client := srv.Client(append(noWaits(&waits{}), reeflow.WithLogger(debugLogger(sink)))...)
+	sink := &testlog.Sink{}
+	client := srv.Client(append(noWaits(&waits{}), reeflow.WithLogger(sink.Logger()))...)
 	srv.FailNext(1, http.StatusServiceUnavailable, 0)
 	c, err := client.Connections.Create(context.Background(), reeflow.CreateConnectionParams{
 		Name: "x", Config: reeflow.PostgresConfig{Host: "h", Port: 1, Database: "d", User: "u", Password: canaryPassword, SSL: true},
@@ -68,7 +29,7 @@ func TestLoggingOneRecordPerAttempt(t *testing.T) {
 	_, err = client.Connections.List(context.Background())
 	require.NoError(t, err)
 
-	recs := sink.records(t)
+	recs := sink.Records(t)
 	require.Len(t, recs, 3, "one record per attempt")
 	assert.Equal(t, "WARN", recs[0]["level"])
 	assert.Equal(t, "POST", recs[0]["method"])
@@ -95,12 +56,12 @@ func TestLoggingOneRecordPerAttempt(t *testing.T) {
 func TestLoggingRespectsTheLevel(t *testing.T) {
 	t.Parallel()
 	srv := reeflowtest.NewServer(t)
-	sink := &logSink{}
+	sink := &testlog.Sink{}
 	client := srv.Client(reeflow.WithLogger(slog.New(slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	_, err := client.Connections.List(context.Background())
 	require.NoError(t, err)
 	assert.Empty(t, sink.String(), "a success is logged at Debug only")
 	_, err = client.Connections.Get(context.Background(), "conn_nope")
 	require.Error(t, err)
-	assert.Len(t, sink.records(t), 1)
+	assert.Len(t, sink.Records(t), 1)
 }

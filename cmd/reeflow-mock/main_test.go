@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,30 +20,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's log writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestServesReeflowsOwnExamples sends the requests of Reeflow's JavaScript examples (fetch with
@@ -55,7 +37,7 @@ func TestServesReeflowsOwnExamples(t *testing.T) {
 	t.Setenv("REEFLOW_API_KEY_ID", keyID)
 	t.Setenv("REEFLOW_API_KEY_SECRET", secret)
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testlog.Sink{}, &testlog.Sink{}
 	ready := make(chan *reeflowtest.Server, 1)
 	done := make(chan error, 1)
 	go func() {
@@ -106,7 +88,7 @@ func TestRandomKeyIsPrinted(t *testing.T) {
 	t.Setenv("REEFLOW_API_KEY_ID", "")
 	t.Setenv("REEFLOW_API_KEY_SECRET", "")
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout := &syncBuffer{}
+	stdout := &testlog.Sink{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-tls"}, stdout, io.Discard, func(s *reeflowtest.Server) {
@@ -125,10 +107,10 @@ func TestBadFlags(t *testing.T) {
 }
 
 // startMock runs the command with args until the test ends, and returns its server and output.
-func startMock(t *testing.T, args ...string) (srv *reeflowtest.Server, stdout, stderr *syncBuffer) {
+func startMock(t *testing.T, args ...string) (srv *reeflowtest.Server, stdout, stderr *testlog.Sink) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	stdout, stderr = &testlog.Sink{}, &testlog.Sink{}
 	ready := make(chan *reeflowtest.Server, 1)
 	done := make(chan error, 1)
 	go func() {

@@ -1,7 +1,6 @@
 package embedding_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/embedding"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
@@ -108,39 +107,6 @@ func reply(status int, body string) http.HandlerFunc {
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, body)
 	}
-}
-
-// logSink collects JSON log records.
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *logSink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-func (s *logSink) records(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for line := range strings.Lines(s.String()) {
-		var rec map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &rec))
-		out = append(out, rec)
-	}
-	return out
-}
-
-func (s *logSink) logger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(s, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func nopLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -244,8 +210,8 @@ func TestHandlerBadParamsAreABugInResolve(t *testing.T) {
 		"Sessions.Create, no user":          {createWith(f.client), func(*http.Request) (reeflow.CreateSessionParams, error) { return reeflow.CreateSessionParams{}, nil }, "UserID is empty"},
 		"a Cache, an Expiration in resolve": {f.cache(t).Get, withExpiration, "embedding: invalid session parameters: the cache chooses Expiration and NotBefore"},
 	} {
-		sink := &logSink{}
-		got := call(t, newHandler(t, tc.mint, tc.resolve, embedding.WithLogger(sink.logger())), http.MethodPost, "alice")
+		sink := &testlog.Sink{}
+		got := call(t, newHandler(t, tc.mint, tc.resolve, embedding.WithLogger(sink.Logger())), http.MethodPost, "alice")
 		assert.Equal(t, http.StatusInternalServerError, got.status, name)
 		assert.JSONEq(t, `{"error":"internal error"}`, got.body, name)
 		assert.Contains(t, sink.String(), `"level":"ERROR"`, name)
@@ -338,7 +304,7 @@ func mustAtoi(t *testing.T, s string) float64 {
 func TestHandlerLogsWithoutTheToken(t *testing.T) {
 	t.Parallel()
 	const token = "CANARYTOKEN.abc.def"
-	sink := &logSink{}
+	sink := &testlog.Sink{}
 	var fail atomic.Bool
 	client, _ := replyingClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if fail.Load() {
@@ -346,10 +312,10 @@ func TestHandlerLogsWithoutTheToken(t *testing.T) {
 			return
 		}
 		reply(201, `{"token":"`+token+`","expires_at":"2099-01-01T00:00:00Z"}`)(w, r)
-	}, reeflow.WithLogger(sink.logger()))
+	}, reeflow.WithLogger(sink.Logger()))
 	cache, err := embedding.NewCache(client.Sessions)
 	require.NoError(t, err)
-	h := newHandler(t, cache.Get, loggedInAs(nil), embedding.WithLogger(sink.logger()), embedding.WithAllowedMethods("GET"))
+	h := newHandler(t, cache.Get, loggedInAs(nil), embedding.WithLogger(sink.Logger()), embedding.WithAllowedMethods("GET"))
 
 	ok := call(t, h, http.MethodGet, "alice")
 	require.Equal(t, http.StatusOK, ok.status)
@@ -360,7 +326,7 @@ func TestHandlerLogsWithoutTheToken(t *testing.T) {
 	call(t, h, http.MethodGet, "mallory")
 
 	var handler []map[string]any
-	for _, rec := range sink.records(t) {
+	for _, rec := range sink.Records(t) {
 		if rec["msg"] == "embedding: session token handler" {
 			handler = append(handler, rec)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
@@ -264,7 +265,7 @@ func TestRefusedFaults(t *testing.T) {
 // request with a 500 that names the problem, so the mistake cannot go unnoticed.
 func TestRefusedSetupOnAServerFromStart(t *testing.T) {
 	t.Parallel()
-	var logs safeBuffer
+	var logs testlog.Sink
 	srv, err := reeflowtest.Start(reeflowtest.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	require.NoError(t, err)
 	defer srv.Close()

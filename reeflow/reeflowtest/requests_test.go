@@ -1,7 +1,6 @@
 package reeflowtest_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
@@ -195,7 +195,7 @@ func TestRequestsIsACopyAndSafeForConcurrentUse(t *testing.T) {
 func TestDebugLogLinesCarryTheRedactedRequest(t *testing.T) {
 	t.Parallel()
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
-		var buf safeBuffer
+		var buf testlog.Sink
 		logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: level}))
 		srv, client := newServer(t, reeflowtest.WithLogger(logger))
 		_, err := client.Connections.Create(context.Background(), pgParams("Main", "CANARY-PASSWORD"))
@@ -215,22 +215,4 @@ func TestDebugLogLinesCarryTheRedactedRequest(t *testing.T) {
 			assert.NotContains(t, out, "Authorization")
 		}
 	}
-}
-
-// safeBuffer is a bytes.Buffer safe for the server's log writes.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
