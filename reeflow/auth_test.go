@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -189,6 +190,11 @@ func TestSwappedCredentialsNeverEncodeTheSecret(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), canarySecret)
 	assert.JSONEq(t, `{"KeyID":"[INVALID]","Secret":"[REDACTED]"}`, string(b))
+
+	var logs strings.Builder
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("creds", "c", reeflow.Credentials{KeyID: canarySecret, Secret: reeflow.NewSecret("key_abc")})
+	assert.NotContains(t, logs.String(), canarySecret, "nor logs it")
+	assert.Contains(t, logs.String(), `"key_id":"[INVALID]"`)
 }
 
 // TestAuthEditorsGivenAsOptionsAreTheCredentials: the editors BasicAuth and HMACAuth make pass

@@ -122,6 +122,21 @@ func TestBadOptionsAreErrors(t *testing.T) {
 	}
 }
 
+// TestOptionLimitsAreAccepted: the edge values the options document are taken, not refused.
+func TestOptionLimitsAreAccepted(t *testing.T) {
+	t.Parallel()
+	for name, opt := range map[string]reeflow.Option{
+		"no retries":                      reeflow.WithMaxRetries(0),
+		"attempts bounded by the context": reeflow.WithAttemptTimeout(0),
+		"no wait for Retry-After":         reeflow.WithMaxRetryAfter(0),
+		"no clock correction":             reeflow.WithMaxClockSkew(0),
+		"a product with spaces":           reeflow.WithUserAgent("billing-service/1.2 (ops team)"),
+	} {
+		_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), opt)
+		assert.NoError(t, err, name)
+	}
+}
+
 type staticProvider struct{ creds reeflow.Credentials }
 
 func (p staticProvider) Credentials(context.Context) (reeflow.Credentials, error) {
