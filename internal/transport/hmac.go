@@ -81,7 +81,7 @@ func replayableBody(req *http.Request) ([]byte, error) {
 // readAllSized reads r, whose length is declared as size (or -1), allocating once when the
 // declared length is right.
 func readAllSized(r io.Reader, size int64) ([]byte, error) {
-	if size <= 0 || size > MaxPreallocation {
+	if size <= 0 || size > maxPreallocation {
 		return io.ReadAll(r)
 	}
 	body := make([]byte, size)

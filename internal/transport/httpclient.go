@@ -22,11 +22,11 @@ const (
 	idleConnTimeout     = 90 * time.Second
 )
 
-// DefaultHTTPClient is the client used without WithHTTPClient: HTTP/2 over TLS, the proxy from
+// defaultHTTPClient is the client used without WithHTTPClient: HTTP/2 over TLS, the proxy from
 // the environment, bounded handshakes, and enough idle connections for concurrent callers. The
 // wait for an answer is bounded by the attempt timeout (WithAttemptTimeout) and the caller's
 // context only, so that turning the attempt timeout off leaves it to the context.
-func DefaultHTTPClient() *http.Client {
+func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,

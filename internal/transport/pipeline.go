@@ -31,7 +31,7 @@ type Pipeline struct {
 // Config is what a Pipeline needs that no call can change.
 type Config struct {
 	BaseURL      string       // ends with "/"
-	HTTPClient   *http.Client // redirects are guarded on a copy; nil: DefaultHTTPClient
+	HTTPClient   *http.Client // redirects are guarded on a copy; nil: defaultHTTPClient
 	MaxClockSkew time.Duration
 	Clock        Clock // zero fields: the real clock
 	// StatusError turns a non-2xx answer into the error the caller sees. body holds at most
@@ -43,7 +43,7 @@ type Config struct {
 func New(cfg Config) *Pipeline {
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = DefaultHTTPClient()
+		hc = defaultHTTPClient()
 	}
 	clock := cfg.Clock
 	if clock.Now == nil {

@@ -11,15 +11,15 @@ import (
 
 // Size limits, together so that what the SDK keeps in memory is read in one place.
 const (
-	// MaxSuccessBody: a 2xx body larger than this is refused.
-	MaxSuccessBody = 64 << 20
+	// maxSuccessBody: a 2xx body larger than this is refused.
+	maxSuccessBody = 64 << 20
 	// MaxErrorBody: how much of an error body is kept; the rest is discarded.
 	MaxErrorBody = 64 << 10
 	// maxDrain: how much more of a response is read and discarded so the connection can be reused.
 	maxDrain = 256 << 10
-	// MaxPreallocation: the most allocated up front for a declared length; a server could declare
+	// maxPreallocation: the most allocated up front for a declared length; a server could declare
 	// 64 MiB and send two bytes.
-	MaxPreallocation = 4 << 20
+	maxPreallocation = 4 << 20
 	// bodyChunk: the unit in which a body of unknown or large length is read once it outgrows
 	// its first chunk, so that a buffer that doubles never allocates four times the limit first
 	// (a gzip-compressed body of a few kilobytes can expand to any size).
@@ -45,13 +45,13 @@ func drain(body io.Reader) {
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // readSuccessBody reads a 2xx body into a pooled buffer, which the caller hands back with
-// releaseBody once done with it. A body over MaxSuccessBody is refused having allocated little
+// releaseBody once done with it. A body over maxSuccessBody is refused having allocated little
 // more than the limit: up front when its length is declared, and otherwise by reading it in
 // fixed chunks.
 func readSuccessBody(resp *http.Response) (*bytes.Buffer, error) {
 	size := resp.ContentLength
-	if size > MaxSuccessBody {
-		return nil, fmt.Errorf("body of %d bytes exceeds %d bytes", size, MaxSuccessBody)
+	if size > maxSuccessBody {
+		return nil, fmt.Errorf("body of %d bytes exceeds %d bytes", size, maxSuccessBody)
 	}
 	buf := bodyBuffers.Get().(*bytes.Buffer)
 	if err := readBounded(buf, resp.Body, size); err != nil {
@@ -63,7 +63,7 @@ func readSuccessBody(resp *http.Response) (*bytes.Buffer, error) {
 
 // releaseBody returns buf to the pool, unless it grew so large that keeping it would pin the memory.
 func releaseBody(buf *bytes.Buffer) {
-	if buf.Cap() <= MaxPreallocation {
+	if buf.Cap() <= maxPreallocation {
 		buf.Reset()
 		bodyBuffers.Put(buf)
 	}
@@ -73,7 +73,7 @@ func releaseBody(buf *bytes.Buffer) {
 func readBounded(buf *bytes.Buffer, r io.Reader, size int64) error {
 	if size >= 0 {
 		r = io.LimitReader(r, size+1)
-		if size <= MaxPreallocation {
+		if size <= maxPreallocation {
 			buf.Grow(int(size) + 1)
 			if _, err := buf.ReadFrom(r); err != nil {
 				return fmt.Errorf("read body: %w", err)
@@ -96,8 +96,8 @@ func readBounded(buf *bytes.Buffer, r io.Reader, size int64) error {
 		chunk := make([]byte, bodyChunk)
 		k, err := io.ReadFull(r, chunk)
 		total += int64(k)
-		if total > MaxSuccessBody {
-			return fmt.Errorf("body exceeds %d bytes", MaxSuccessBody)
+		if total > maxSuccessBody {
+			return fmt.Errorf("body exceeds %d bytes", maxSuccessBody)
 		}
 		chunks = append(chunks, chunk[:k])
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
