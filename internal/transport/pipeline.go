@@ -140,7 +140,8 @@ func finalError(call *Call, policy Policy, attempts int, res *attemptResult) err
 		err = fmt.Errorf("%w (not retried: %s)", err, call.notRetried())
 	}
 	if attempts > 1 {
-		return fmt.Errorf("giving up after %d attempts: %w", attempts, err)
+		// After the status and message, so that every error reads "reeflow: <operation>: <status> …".
+		return fmt.Errorf("%w (giving up after %d attempts)", err, attempts)
 	}
 	return err
 }
