@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
@@ -212,4 +213,70 @@ func TestDoKeepsTheQueryOutOfErrorsAndLogs(t *testing.T) {
 	var urlErr *url.Error
 	assert.ErrorAs(t, err, &urlErr, "the error keeps its type")
 	assert.NotContains(t, logs.String(), "QUERYSECRET")
+}
+
+// The query of a Do path can carry an email and a token: every way a call can fail keeps it out
+// of the error and of the log, although net/http's errors quote the whole URL.
+func TestDoKeepsTheQueryOutOfEveryErrorAndLog(t *testing.T) {
+	t.Parallel()
+	const path = "invites/accept?email=alice%40example.com&invite_token=tok_live_8f2c"
+	hangUp := func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}
+	other := newPlainServer(t, func(http.ResponseWriter, *http.Request) {})
+	cases := map[string]struct {
+		respond func(cancel context.CancelFunc) http.HandlerFunc
+		opts    []reeflow.Option
+	}{
+		"the server hangs up": {respond: func(context.CancelFunc) http.HandlerFunc { return hangUp }},
+		"the attempt times out": {
+			respond: func(context.CancelFunc) http.HandlerFunc {
+				return func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+			},
+			opts: []reeflow.Option{reeflow.WithAttemptTimeout(time.Millisecond)},
+		},
+		"the caller cancels": {respond: func(cancel context.CancelFunc) http.HandlerFunc {
+			return func(_ http.ResponseWriter, r *http.Request) { cancel(); <-r.Context().Done() }
+		}},
+		"a redirect within the origin, with a query of its own, then a hang-up": {respond: func(context.CancelFunc) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/moved" {
+					hangUp(w, r)
+					return
+				}
+				http.Redirect(w, r, "/moved?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+			}
+		}},
+		"a redirect to another origin": {respond: func(context.CancelFunc) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, other.URL+"/x?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+			}
+		}},
+		"an error status": {respond: func(context.CancelFunc) http.HandlerFunc { return reply(404, `{"message":"no"}`) }},
+		"an undecodable success": {respond: func(context.CancelFunc) http.HandlerFunc { return reply(200, `{"a":`) }},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var logs testlog.Sink
+			opts := append([]reeflow.Option{reeflow.WithLogger(logs.Logger()), reeflow.WithMaxRetries(1)}, noWaits(&waits{})...)
+			client, rec := newRecorder(t, tc.respond(cancel), append(opts, tc.opts...)...)
+			var out map[string]any
+			err := client.Do(ctx, http.MethodGet, path, nil, &out)
+			require.Error(t, err)
+			require.NotEmpty(t, rec.all(), "the request reached the server")
+			assert.True(t, strings.HasPrefix(err.Error(), "reeflow: GET invites/accept: "), err.Error())
+			require.NotEmpty(t, logs.Records(t), "the failure was logged")
+			for where, text := range map[string]string{"error": err.Error(), "log": logs.String()} {
+				for _, data := range []string{"alice", "example.com", "tok_live"} {
+					assert.NotContains(t, text, data, "the %s shows the query", where)
+				}
+			}
+		})
+	}
 }
