@@ -255,7 +255,7 @@ func TestDoKeepsTheQueryOutOfEveryErrorAndLog(t *testing.T) {
 				http.Redirect(w, r, other.URL+"/x?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
 			}
 		}},
-		"an error status": {respond: func(context.CancelFunc) http.HandlerFunc { return reply(404, `{"message":"no"}`) }},
+		"an error status":        {respond: func(context.CancelFunc) http.HandlerFunc { return reply(404, `{"message":"no"}`) }},
 		"an undecodable success": {respond: func(context.CancelFunc) http.HandlerFunc { return reply(200, `{"a":`) }},
 	}
 	for name, tc := range cases {

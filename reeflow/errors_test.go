@@ -247,7 +247,10 @@ func TestErrorTextHasOneFormat(t *testing.T) {
 			func(c *reeflow.Client) error { _, err := c.Connections.Get(ctx, "conn_1"); return err },
 			"reeflow: get connection: 404 Not Found: Connection not found (request ID req_1)"},
 		{"a code", respond(400, `{"statusCode":400,"message":"Bad Request","code":"INVALID_EXPIRATION"}`),
-			func(c *reeflow.Client) error { _, err := c.Sessions.Create(ctx, reeflow.CreateSessionParams{UserID: "u"}); return err },
+			func(c *reeflow.Client) error {
+				_, err := c.Sessions.Create(ctx, reeflow.CreateSessionParams{UserID: "u"})
+				return err
+			},
 			"reeflow: create session: 400 Bad Request [INVALID_EXPIRATION] (request ID req_1)"},
 		{"a status without a text", respond(499, `{"message":"client closed"}`),
 			func(c *reeflow.Client) error { _, err := c.Connections.List(ctx); return err },
@@ -256,7 +259,10 @@ func TestErrorTextHasOneFormat(t *testing.T) {
 			func(c *reeflow.Client) error { return c.Do(ctx, http.MethodGet, "/reports/r_1?token=tok_x", nil, nil) },
 			"reeflow: GET reports/r_1: 429 Too Many Requests (request ID req_1)"},
 		{"retries ran out", respond(503, `{"message":"Service Unavailable"}`),
-			func(c *reeflow.Client) error { _, err := c.Connections.List(ctx, reeflow.WithMaxRetries(1)); return err },
+			func(c *reeflow.Client) error {
+				_, err := c.Connections.List(ctx, reeflow.WithMaxRetries(1))
+				return err
+			},
 			"reeflow: list connections: 503 Service Unavailable (request ID req_1) (giving up after 2 attempts)"},
 	}
 	for _, tc := range cases {
