@@ -26,7 +26,7 @@ import (
 // with url.PathEscape. So that a call cannot leave the API, Do refuses a path with a scheme, a
 // host, a fragment or a backslash, and any segment that a server or proxy could normalise into
 // another path:
-//   - an empty segment ("a//b"), or one whose escapes decode to "/", "" or "%" ("..%2Fadmin");
+//   - an empty segment ("a//b"), or one whose escapes decode to "/", "\" or "%" ("..%2Fadmin");
 //   - a segment made of dots only, escaped or not ("..", "%2e%2e", ".%2e", "..."), full-width
 //     or other look-alike dots included ("．．", "‥"), and with surrounding spaces;
 //   - such a segment followed by ";" path parameters ("..;", "%2e%2e;x=1"), which Tomcat,
