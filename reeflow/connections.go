@@ -112,6 +112,28 @@ func decodeConnections(out *[]Connection) func([]byte) error {
 
 // CreateConnectionParams are the fields of a new connection. Config's type decides the
 // connection's type.
+//
+// ConnectionsService.Create sends them as the JSON body of POST /connections, the config's
+// type in "type" and the config, password or token included, in "config". For example,
+//
+//	reeflow.CreateConnectionParams{
+//		Name: "Analytics",
+//		Config: reeflow.PostgresConfig{
+//			Host: "db.example.com", Port: 5432, Database: "app",
+//			User: "reeflow_ro", Password: "s3cret", SSL: true,
+//		},
+//	}
+//
+// is sent as:
+//
+//	{
+//	  "config": {
+//	    "database": "app", "host": "db.example.com", "password": "s3cret",
+//	    "port": 5432, "ssl": true, "user": "reeflow_ro"
+//	  },
+//	  "name": "Analytics",
+//	  "type": "pg"
+//	}
 type CreateConnectionParams struct {
 	Name   string
 	Config ConnectionConfig
@@ -119,6 +141,19 @@ type CreateConnectionParams struct {
 
 // UpdateConnectionParams are the fields to change; nil fields are left unchanged. A Config
 // replaces the stored one, except that an empty Password or Token keeps the stored secret.
+//
+// ConnectionsService.Update sends only the fields that are set, as the JSON body of
+// PATCH /connections/{id}; an empty Password or Token is left out. For example,
+//
+//	name := "Analytics (replica)"
+//	reeflow.UpdateConnectionParams{
+//		Name:   &name,
+//		Config: reeflow.TinybirdConfig{Host: "api.tinybird.co"},
+//	}
+//
+// is sent as:
+//
+//	{"config": {"host": "api.tinybird.co"}, "name": "Analytics (replica)"}
 type UpdateConnectionParams struct {
 	Name   *string
 	Config ConnectionConfig

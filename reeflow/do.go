@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/reeflow/reeflow-go/internal/safetext"
 	"github.com/reeflow/reeflow-go/internal/transport"
@@ -21,30 +23,37 @@ import (
 //
 // path is relative to the base URL ("embedded-users/u_42", a leading "/" is allowed), may carry
 // a query ("queries?limit=10") and is sent as written: escape a segment that comes from data
-// with url.PathEscape. A path with a scheme, a host, a fragment, an empty segment or a "." or
-// ".." segment (escaped or not) is refused, so a call cannot leave the API.
+// with url.PathEscape. So that a call cannot leave the API, Do refuses a path with a scheme, a
+// host, a fragment or a backslash, and any segment that a server or proxy could normalise into
+// another path:
+//   - an empty segment ("a//b"), or one whose escapes decode to "/", "\" or "%" ("..%2Fadmin");
+//   - a segment made of dots only, escaped or not ("..", "%2e%2e", ".%2e", "..."), full-width
+//     or other look-alike dots included ("．．", "‥"), and with surrounding spaces;
+//   - such a segment followed by ";" path parameters ("..;", "%2e%2e;x=1"), which Tomcat,
+//     Jetty and Spring read as the dots alone;
+//   - a segment holding a NUL or another control character, escaped or not ("x%00y",
+//     "..%00"), or escapes that do not decode to UTF-8 ("%c0%ae").
 //
 // body, when not nil, is sent as JSON: a json.RawMessage or []byte as it is (it must be valid
 // JSON), anything else through encoding/json. out, when not nil, must be a pointer; a 2xx body
 // is decoded into it with encoding/json, and an empty one leaves it unchanged.
 //
-// GET, HEAD, PUT, PATCH, DELETE and OPTIONS are retried on connection errors, timeouts, 429,
-// 502, 503 and 504; any other method, POST included, only when the request provably never
-// reached the server or got 429, unless the call passes WithIdempotent.
+// GET, HEAD, PUT, DELETE and OPTIONS, which RFC 9110 defines as idempotent, are retried on
+// connection errors, timeouts, 429, 502, 503 and 504. Any other method, POST and PATCH
+// included, is retried only when the request provably never reached the server or got 429,
+// unless the call passes WithIdempotent.
+//
+// Every error starts "reeflow: <METHOD> <path>: ", the path without its query, which can carry
+// data.
 func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...Option) error {
-	// The name prefixes every error and log record of the call: never the query, which can
-	// carry data, and never a control character.
-	op := operation{name: "raw call", policy: transport.RetryUnsent, sendsBody: body != nil}
+	op := operation{name: doOperationName(method, path), policy: transport.RetryUnsent, sendsBody: body != nil}
 	if c == nil || c.c == nil {
 		return opError(op, errNoClient)
 	}
-	base := c.c.pipeline.BaseURL()
-	target, err := rawTarget(base, method, path)
+	target, err := rawTarget(c.c.pipeline.BaseURL(), method, path)
 	if err != nil {
 		return opError(op, err)
 	}
-	escapedPath, _, _ := strings.Cut(strings.TrimPrefix(target, base), "?")
-	op.name = method + " " + safetext.Clean(escapedPath, safetext.MaxID)
 	if idempotentMethod(method) {
 		op.policy = transport.RetryIdempotent
 	}
@@ -73,6 +82,18 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any, opt
 	}})
 }
 
+// doOperationName names a Client.Do call in its errors and log records, whether or not its
+// method and path are valid: "<METHOD> <path>", never the query or fragment, which can carry
+// data, and never a control character.
+func doOperationName(method, path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	path, _, _ = strings.Cut(path, "#")
+	return strings.TrimSpace(safetext.Clean(method, maxMethodInName) + " " + safetext.Clean(strings.TrimPrefix(path, "/"), safetext.MaxID))
+}
+
+// maxMethodInName bounds the method in an operation name: the longest standard one is 7 bytes.
+const maxMethodInName = 20
+
 // rawTarget checks the method and path of a Client.Do call and returns the absolute URL.
 func rawTarget(base, method, path string) (string, error) {
 	if method == "" {
@@ -99,18 +120,8 @@ func rawTarget(base, method, path string) (string, error) {
 	}
 	escaped := u.EscapedPath()
 	for _, seg := range strings.Split(escaped, "/") {
-		plain, err := url.PathUnescape(seg)
-		switch {
-		case err != nil:
-			return "", fmt.Errorf("path segment %q: %w", seg, err)
-		case plain == "":
-			return "", errors.New("path has an empty segment")
-		case plain == "." || plain == "..":
-			return "", errors.New(`path has a "." or ".." segment`)
-		case strings.ContainsAny(plain, `/\%`):
-			// "..%2Fapi-keys" is one segment here, but a proxy that decodes and normalises
-			// paths would route it elsewhere (the same rule as for the services' IDs).
-			return "", errors.New(`path has a segment whose escapes decode to "/", "\" or "%"`)
+		if err := checkSegment(seg); err != nil {
+			return "", err
 		}
 	}
 	if _, err := url.ParseQuery(u.RawQuery); err != nil || strings.ContainsAny(u.RawQuery, " \t") {
@@ -123,11 +134,52 @@ func rawTarget(base, method, path string) (string, error) {
 	return target, nil
 }
 
+// checkSegment refuses a path segment, as escaped in the URL, that a server or proxy could
+// normalise into another path. Tomcat, Jetty and Spring drop ";" path parameters before
+// resolving dot segments ("..;" is ".."), some servers end a path at a NUL ("..%00" is ".."),
+// and some normalise Unicode (NFKC makes "．．" and "‥" ".."): an ID-like segment has none of
+// these, so refusing them costs nothing and closes the whole family.
+func checkSegment(seg string) error {
+	plain, err := url.PathUnescape(seg)
+	switch {
+	case err != nil:
+		return fmt.Errorf("path segment %q: %w", safetext.Clean(seg, safetext.MaxID), err)
+	case plain == "":
+		return errors.New("path has an empty segment")
+	case strings.ContainsAny(plain, `/\%`):
+		// "..%2Fapi-keys" is one segment here, but a proxy that decodes and normalises
+		// paths would route it elsewhere (the same rule as for the services' IDs).
+		return errors.New(`path has a segment whose escapes decode to "/", "\" or "%"`)
+	case !utf8.ValidString(plain):
+		return errors.New("path has a segment whose escapes do not decode to UTF-8")
+	case strings.IndexFunc(plain, unicode.IsControl) >= 0:
+		return errors.New("path has a segment with a NUL or another control character")
+	}
+	switch name := strings.TrimSpace(beforeParameters(plain)); {
+	case name == "":
+		return errors.New(`path has a segment that is empty once its ";" parameters are dropped`)
+	case strings.TrimFunc(name, isDotLike) == "":
+		return errors.New(`path has a "." or ".." segment, or one a server could read as such (look-alike dots, ";" parameters)`)
+	}
+	return nil
+}
+
+// isDotLike reports a full stop or a character that Unicode normalisation (NFKC) turns into
+// one or more: fullwidth, small and one- and two-dot leaders.
+func isDotLike(r rune) bool {
+	switch r {
+	case '.', '\uFF0E', '\uFE52', '\u2024', '\u2025':
+		return true
+	}
+	return false
+}
+
 // idempotentMethod reports the methods Do retries like a GET: those RFC 9110 defines as
-// idempotent, and PATCH, which the service methods also retry (Reeflow's PATCH sets fields).
+// idempotent. Not PATCH: the service methods retry their own PATCH, which sets the fields it
+// sends, but an endpoint the SDK does not model may append or count.
 func idempotentMethod(method string) bool {
 	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
 		return true
 	}
 	return false

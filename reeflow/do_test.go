@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
@@ -105,12 +106,33 @@ func TestDoRefusesWhatWouldLeaveTheAPI(t *testing.T) {
 		"connections?a=b c":            "malformed query",
 		"connections?a=%zz":            "malformed query",
 		"x\nlevel=ERROR":               "path",
+		// Segments that Tomcat, Jetty, Spring, or servers that end a path at a NUL or
+		// normalise Unicode, read as a parent reference.
+		"..;/admin":                  `"." or ".."`,
+		"%2e%2e;/admin":              `"." or ".."`,
+		"x/..;jsessionid=1/admin":    `"." or ".."`,
+		"x/.%2e/admin":               `"." or ".."`,
+		"x/%2E./admin":               `"." or ".."`,
+		"x/.../admin":                `"." or ".."`,
+		"x/%20..%20/admin":           `"." or ".."`,
+		"x/．．/admin":                 `"." or ".."`,
+		"x/%EF%BC%8E%EF%BC%8E/admin": `"." or ".."`,
+		"x/‥/admin":                  `"." or ".."`,
+		"x/﹒﹒/admin":                 `"." or ".."`,
+		"x/;/admin":                  `";" parameters are dropped`,
+		"x/..%00":                    "NUL or another control character",
+		"x%00y":                      "NUL or another control character",
+		"x/..%00/admin":              "NUL or another control character",
+		"x/%7f":                      "NUL or another control character",
+		"x/%c0%ae%c0%ae/admin":       "do not decode to UTF-8",
+		"embedded-users/%2e%2e%3b/admin?x=1&y=..;": `"." or ".."`,
 	} {
 		err := client.Do(ctx, http.MethodGet, path, nil, nil)
 		require.Error(t, err, path)
 		assert.ErrorContains(t, err, want, path)
+		assert.Regexp(t, `^reeflow: GET( [^?\n]*)?: [^\n]*$`, err.Error(), "every error names the method and the path without its query")
 	}
-	for method, want := range map[string]string{"": "empty method", "GET /x": "not allowed in an HTTP method"} {
+	for method, want := range map[string]string{"": "reeflow: connections: empty method", "GET /x": "not allowed in an HTTP method"} {
 		err := client.Do(ctx, method, "connections", nil, nil)
 		assert.ErrorContains(t, err, want)
 	}
@@ -119,6 +141,12 @@ func TestDoRefusesWhatWouldLeaveTheAPI(t *testing.T) {
 	assert.ErrorContains(t, client.Do(ctx, http.MethodPost, "connections", []byte(`{"broken"`), nil), "body is not valid JSON")
 	assert.ErrorContains(t, client.Do(ctx, http.MethodPost, "connections", make(chan int), nil), "encode body")
 	assert.Empty(t, rec.all(), "nothing was sent")
+
+	// Dots and path parameters that no server reads as a parent reference are sent.
+	for _, path := range []string{"files/report.v2.json", "x/..a", "x/a..", "users;v=1/x", "x/%2e%2ea"} {
+		require.NoError(t, client.Do(ctx, http.MethodGet, path, nil, nil), path)
+	}
+	assert.Len(t, rec.all(), 5)
 }
 
 func TestDoRetryPolicy(t *testing.T) {
@@ -146,6 +174,25 @@ func TestDoRetryPolicy(t *testing.T) {
 	srv.FailNext(1, http.StatusTooManyRequests, time.Second)
 	require.NoError(t, client.Do(ctx, http.MethodPost, "sessions", body, nil, reeflow.WithResponseInto(&resp)))
 	assert.Equal(t, 2, resp.Attempts, "429: the server did not act")
+
+	// PATCH is not idempotent (RFC 9110): on an endpoint the SDK does not model it may append.
+	conn, err := client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "p", Config: reeflow.TinybirdConfig{Host: "h", Token: "t"}})
+	require.NoError(t, err)
+	patch := map[string]any{"name": "renamed"}
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	err = client.Do(ctx, http.MethodPatch, "connections/"+conn.ID, patch, nil, reeflow.WithResponseInto(&resp))
+	require.ErrorIs(t, err, reeflow.ErrServer, "a PATCH is not retried once sent")
+	assert.ErrorContains(t, err, "reeflow: PATCH connections/"+conn.ID+": 503")
+	assert.ErrorContains(t, err, "pass WithIdempotent")
+	assert.Equal(t, 1, resp.Attempts)
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	require.NoError(t, client.Do(ctx, http.MethodPatch, "connections/"+conn.ID, patch, nil, reeflow.WithIdempotent(), reeflow.WithResponseInto(&resp)))
+	assert.Equal(t, 2, resp.Attempts, "WithIdempotent lets a PATCH be retried")
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	name := "again"
+	_, err = client.Connections.Update(ctx, conn.ID, reeflow.UpdateConnectionParams{Name: &name}, reeflow.WithResponseInto(&resp))
+	require.NoError(t, err)
+	assert.Equal(t, 2, resp.Attempts, "the service's own PATCH, a full replacement of the fields it sends, is retried")
 }
 
 // TestDoKeepsTheQueryOutOfErrorsAndLogs: net/http quotes the whole URL in its errors; the query
@@ -166,4 +213,70 @@ func TestDoKeepsTheQueryOutOfErrorsAndLogs(t *testing.T) {
 	var urlErr *url.Error
 	assert.ErrorAs(t, err, &urlErr, "the error keeps its type")
 	assert.NotContains(t, logs.String(), "QUERYSECRET")
+}
+
+// The query of a Do path can carry an email and a token: every way a call can fail keeps it out
+// of the error and of the log, although net/http's errors quote the whole URL.
+func TestDoKeepsTheQueryOutOfEveryErrorAndLog(t *testing.T) {
+	t.Parallel()
+	const path = "invites/accept?email=alice%40example.com&invite_token=tok_live_8f2c"
+	hangUp := func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}
+	other := newPlainServer(t, func(http.ResponseWriter, *http.Request) {})
+	cases := map[string]struct {
+		respond func(cancel context.CancelFunc) http.HandlerFunc
+		opts    []reeflow.Option
+	}{
+		"the server hangs up": {respond: func(context.CancelFunc) http.HandlerFunc { return hangUp }},
+		"the attempt times out": {
+			respond: func(context.CancelFunc) http.HandlerFunc {
+				return func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+			},
+			opts: []reeflow.Option{reeflow.WithAttemptTimeout(time.Millisecond)},
+		},
+		"the caller cancels": {respond: func(cancel context.CancelFunc) http.HandlerFunc {
+			return func(_ http.ResponseWriter, r *http.Request) { cancel(); <-r.Context().Done() }
+		}},
+		"a redirect within the origin, with a query of its own, then a hang-up": {respond: func(context.CancelFunc) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/moved" {
+					hangUp(w, r)
+					return
+				}
+				http.Redirect(w, r, "/moved?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+			}
+		}},
+		"a redirect to another origin": {respond: func(context.CancelFunc) http.HandlerFunc {
+			return func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, other.URL+"/x?"+r.URL.RawQuery, http.StatusTemporaryRedirect)
+			}
+		}},
+		"an error status":        {respond: func(context.CancelFunc) http.HandlerFunc { return reply(404, `{"message":"no"}`) }},
+		"an undecodable success": {respond: func(context.CancelFunc) http.HandlerFunc { return reply(200, `{"a":`) }},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var logs testlog.Sink
+			opts := append([]reeflow.Option{reeflow.WithLogger(logs.Logger()), reeflow.WithMaxRetries(1)}, noWaits(&waits{})...)
+			client, rec := newRecorder(t, tc.respond(cancel), append(opts, tc.opts...)...)
+			var out map[string]any
+			err := client.Do(ctx, http.MethodGet, path, nil, &out)
+			require.Error(t, err)
+			require.NotEmpty(t, rec.all(), "the request reached the server")
+			assert.True(t, strings.HasPrefix(err.Error(), "reeflow: GET invites/accept: "), err.Error())
+			require.NotEmpty(t, logs.Records(t), "the failure was logged")
+			for where, text := range map[string]string{"error": err.Error(), "log": logs.String()} {
+				for _, data := range []string{"alice", "example.com", "tok_live"} {
+					assert.NotContains(t, text, data, "the %s shows the query", where)
+				}
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,21 +95,27 @@ type APIError struct {
 	Body       []byte        // the raw body, at most 64 KiB
 }
 
-// Error returns the status, the code and the message on one short line. Everything the server
-// sent is bounded and stripped of control characters first, so that logging the
-// error cannot forge log lines or move a terminal's cursor.
+// Error returns the status, the code and the message on one short line: "429 Too Many
+// Requests [CODE]: message (request ID …)". A message that only repeats the status text is left
+// out. Everything the server sent is bounded and stripped of control characters first, so that
+// logging the error cannot forge log lines or move a terminal's cursor.
 func (e *APIError) Error() string {
 	if e == nil {
 		return "reeflow: <nil APIError>"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	text := http.StatusText(e.StatusCode)
+	if text != "" {
+		b.WriteString(" " + text)
+	}
 	if e.Code != "" {
 		b.WriteString(" [" + safetext.Clean(e.Code, safetext.MaxCode) + "]")
 	}
 	switch {
-	case e.Message != "":
+	case e.Message != "" && !strings.EqualFold(strings.TrimSpace(e.Message), text):
 		b.WriteString(": " + safetext.Clean(e.Message, safetext.MaxMessage))
+	case e.Message != "": // "Too Many Requests" again says nothing
 	case len(e.Body) == 0:
 		b.WriteString(" (empty body)")
 	default:

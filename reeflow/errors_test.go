@@ -219,3 +219,59 @@ func TestIsNeverPanics(t *testing.T) {
 type unhashableError []string
 
 func (unhashableError) Error() string { return "unhashable" }
+
+// Every error of a call reads "reeflow: <operation>: <status> <message> (request ID …)", with
+// no word said twice, whichever path produced it.
+func TestErrorTextHasOneFormat(t *testing.T) {
+	t.Parallel()
+	respond := func(status int, body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Request-Id", "req_1")
+			reply(status, body)(w, r)
+		}
+	}
+	ctx := context.Background()
+	cases := []struct {
+		name    string
+		respond http.HandlerFunc
+		call    func(*reeflow.Client) error
+		want    string
+	}{
+		{"message equal to the status text", respond(429, `{"statusCode":429,"message":"Too Many Requests"}`),
+			func(c *reeflow.Client) error { _, err := c.Connections.List(ctx); return err },
+			"reeflow: list connections: 429 Too Many Requests (request ID req_1)"},
+		{"the same in another case", respond(503, `{"message":"service unavailable"}`),
+			func(c *reeflow.Client) error { _, err := c.Connections.List(ctx); return err },
+			"reeflow: list connections: 503 Service Unavailable (request ID req_1)"},
+		{"a message of its own", respond(404, `{"statusCode":404,"message":"Connection not found","error":"Not Found"}`),
+			func(c *reeflow.Client) error { _, err := c.Connections.Get(ctx, "conn_1"); return err },
+			"reeflow: get connection: 404 Not Found: Connection not found (request ID req_1)"},
+		{"a code", respond(400, `{"statusCode":400,"message":"Bad Request","code":"INVALID_EXPIRATION"}`),
+			func(c *reeflow.Client) error {
+				_, err := c.Sessions.Create(ctx, reeflow.CreateSessionParams{UserID: "u"})
+				return err
+			},
+			"reeflow: create session: 400 Bad Request [INVALID_EXPIRATION] (request ID req_1)"},
+		{"a status without a text", respond(499, `{"message":"client closed"}`),
+			func(c *reeflow.Client) error { _, err := c.Connections.List(ctx); return err },
+			"reeflow: list connections: 499: client closed (request ID req_1)"},
+		{"Client.Do", respond(429, `{"message":"Too Many Requests"}`),
+			func(c *reeflow.Client) error { return c.Do(ctx, http.MethodGet, "/reports/r_1?token=tok_x", nil, nil) },
+			"reeflow: GET reports/r_1: 429 Too Many Requests (request ID req_1)"},
+		{"retries ran out", respond(503, `{"message":"Service Unavailable"}`),
+			func(c *reeflow.Client) error {
+				_, err := c.Connections.List(ctx, reeflow.WithMaxRetries(1))
+				return err
+			},
+			"reeflow: list connections: 503 Service Unavailable (request ID req_1) (giving up after 2 attempts)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			client, _ := newRecorder(t, tc.respond, noWaits(&waits{})...)
+			err := tc.call(client)
+			require.Error(t, err)
+			assert.Equal(t, tc.want, err.Error())
+		})
+	}
+}

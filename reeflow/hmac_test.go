@@ -107,9 +107,11 @@ func TestHMACLearnsTheServersClock(t *testing.T) {
 		serverNow := time.Now().Add(skew)
 		srv.SetClock(func() time.Time { return serverNow })
 		client, ct := hmacClient(t, srv, reeflow.WithMaxRetries(0))
-		_, err := client.Connections.List(context.Background())
+		var resp reeflow.Response
+		_, err := client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
 		require.NoError(t, err, "a %s skew must not break a call", skew)
 		assert.Equal(t, int32(2), ct.n.Load(), "one refused attempt, one corrected")
+		assert.Equal(t, 2, resp.Attempts, "Attempts counts the re-send after the clock correction")
 		_, err = client.APIKeys.List(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, int32(3), ct.n.Load(), "the offset is kept for later requests")
@@ -121,10 +123,12 @@ func TestHMACSkewIsCorrectedOnlyOnce(t *testing.T) {
 	client, rec := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Date", time.Now().Add(10*time.Minute).UTC().Format(http.TimeFormat))
 		reply(401, `{"message":"Request timestamp expired","error":"Unauthorized","statusCode":401}`)(w, nil)
-	}, reeflow.WithHMACAuth(docKeyID, docSecret))
-	_, err := client.Connections.List(context.Background())
+	}, reeflow.WithHMACAuth(docKeyID, docSecret), reeflow.WithMaxRetries(3))
+	var resp reeflow.Response
+	_, err := client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
 	require.ErrorIs(t, err, reeflow.ErrUnauthorized)
-	assert.Len(t, rec.all(), 2)
+	assert.Len(t, rec.all(), 2, "a 401 is not retried; the clock is corrected once")
+	assert.Equal(t, 2, resp.Attempts, "both requests went on the wire")
 }
 
 func TestEachAttemptIsSignedAfresh(t *testing.T) {

@@ -201,9 +201,10 @@ func editorOption(name string, fn RequestEditorFn) option {
 }
 
 // WithHeader adds a header to every request: of the client, or of one call (after the
-// client's). Headers that carry credentials (Authorization, Proxy-Authorization, X-API-*) are
-// refused, since the client authenticates every request itself, and so are headers that
-// net/http computes (Host, Content-Length, Transfer-Encoding, Connection).
+// client's). The headers authentication writes (Authorization, Proxy-Authorization, X-API-Key,
+// X-API-Timestamp, X-API-Signature, in any case) are refused, since the client authenticates
+// every request itself, and so are headers that net/http computes (Host, Content-Length,
+// Transfer-Encoding, Connection). Other X-API-* headers, such as X-API-Version, are sent.
 func WithHeader(name, value string) Option {
 	return option{"WithHeader", atAll, func(s *settings) error {
 		if err := transport.CheckHeader(name, value); err != nil {

@@ -155,9 +155,17 @@ func TestPerCallRetriesTimeoutAndHeaders(t *testing.T) {
 	assert.Equal(t, 2, resp.Attempts, "each attempt timed out and was retried once")
 	assert.Equal(t, "slow", rec.last(t).Header.Get("X-Attempt-Test"))
 
-	for _, name := range []string{"Authorization", "authorization", "X-API-Key", "x-api-signature", "Proxy-Authorization"} {
+	for _, name := range []string{"Authorization", "authorization", "X-API-Key", "x-api-key", "X-API-Timestamp", "X-Api-TIMESTAMP", "x-api-signature", "Proxy-Authorization"} {
 		_, err := slow.Connections.List(ctx, reeflow.WithHeader(name, "v"))
 		require.ErrorIs(t, err, reeflow.ErrMultipleCredentials, name)
+		_, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHeader(name, "v"))
+		require.ErrorIs(t, err, reeflow.ErrMultipleCredentials, name)
+	}
+	// Only the headers authentication writes are refused: Reeflow may add other X-API-* headers.
+	for _, name := range []string{"X-API-Version", "x-api-version", "X-API-Keys", "X-API"} {
+		_, err := slow.Connections.List(ctx, reeflow.WithHeader(name, "2026-01-01"))
+		require.NoError(t, err, name)
+		assert.Equal(t, "2026-01-01", rec.last(t).Header.Get(name), name)
 	}
 	for name, h := range map[string][2]string{
 		"set by net/http": {"Host", "elsewhere"}, "bad name": {"X Bad", "v"}, "empty name": {"", "v"}, "CRLF in value": {"X-Trace", "a\r\nInjected: 1"},

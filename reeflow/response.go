@@ -14,7 +14,7 @@ type Response struct {
 	StatusCode int         // 0 when no attempt got a response
 	Header     http.Header // the response headers
 	RequestID  string      // X-Request-Id, when present
-	Attempts   int         // how many attempts the call made (a clock correction is not one)
+	Attempts   int         // how many requests went on the wire, a re-send after a clock correction included
 	// Body is the raw response body: at most 64 MiB for a success and 64 KiB for an error.
 	// It can hold what the endpoint returns, a session token included: printing or logging a
 	// Response shows its size, never its content.

@@ -16,6 +16,25 @@ import (
 
 // CreateSessionParams describe an embed session. Zero times are omitted, so Reeflow applies
 // its defaults (one hour of validity, usable at once).
+//
+// SessionsService.Create sends them as the JSON body of POST /sessions, times in RFC 3339. For
+// example,
+//
+//	reeflow.CreateSessionParams{
+//		UserID:                 "user_42",
+//		UserAttributes:         reeflow.Attributes{"tenant_id": "t_1", "max_rows": 500},
+//		OrganizationID:         "org_7",
+//		OrganizationAttributes: reeflow.Attributes{"plan": "pro"},
+//		Expiration:             time.Date(2026, 11, 26, 13, 0, 0, 0, time.UTC),
+//	}
+//
+// is sent as:
+//
+//	{
+//	  "expiration": "2026-11-26T13:00:00Z",
+//	  "organization": {"attributes": {"plan": "pro"}, "id": "org_7"},
+//	  "user": {"attributes": {"max_rows": 500, "tenant_id": "t_1"}, "id": "user_42"}
+//	}
 type CreateSessionParams struct {
 	UserID         string    // required, at most 64 characters
 	OrganizationID string    // optional, at most 64 characters

@@ -314,6 +314,12 @@ func TestIDsThatCouldReachAnotherEndpointAreRefused(t *testing.T) {
 		require.ErrorContains(t, err, "API key ID contains", id)
 		require.Error(t, client.Connections.Delete(ctx, id), id)
 	}
+	// Dots only, look-alike dots and ";" parameters included: servers that normalise Unicode
+	// read "．．" as "..", and Tomcat, Jetty and Spring read "..;x" as "..".
+	for _, id := range []string{".", "..", "...", "．．", "‥", "﹒", "..;", ".;x=1", ";x"} {
+		_, err := client.Connections.Get(ctx, id)
+		require.ErrorContains(t, err, "connection ID is made of dots only", id)
+	}
 	assert.Empty(t, rec.all())
 	_, err := client.Connections.Get(ctx, "conn_9f2c-ABC.1")
 	require.NoError(t, err, "an ordinary ID still works")

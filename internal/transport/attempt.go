@@ -33,6 +33,7 @@ type attemptResult struct {
 	retryAfter time.Duration // from a non-2xx answer's Retry-After
 	retryable  bool          // the policy allows sending the request again
 	transient  bool          // an idempotent call would have been retried
+	sent       bool          // the request went to the HTTP client
 
 	// For the log record of the attempt.
 	method, path string
@@ -54,6 +55,7 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 	start := a.p.clock.Now()
 	defer func() { res.duration = a.p.clock.Now().Sub(start) }()
 
+	res.sent = true
 	resp, err := a.p.http.Do(req)
 	if err != nil {
 		err = withoutQuery(err, req.URL)
@@ -154,6 +156,9 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 	for name, values := range a.s.Header {
 		req.Header[name] = append(req.Header[name], values...)
 	}
+	if err := a.p.checkOrigin(req); err != nil {
+		return nil, err
+	}
 	if name := credentialHeader(req.Header); name != "" {
 		return nil, fmt.Errorf("%w: a request editor set %s; the client authenticates every request itself", ErrMultipleCredentials, name)
 	}
@@ -174,6 +179,23 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 		}
 	}
 	return req, nil
+}
+
+// checkOrigin refuses a request that an editor sent elsewhere than the base URL's scheme and
+// host: authentication runs after the editors, so it would hand the credentials to whatever the
+// request now points at, over plain HTTP too. The error names both origins, never a path or
+// query.
+func (p *Pipeline) checkOrigin(req *http.Request) error {
+	switch {
+	case p.origin == nil:
+		return errors.New("the client has no base URL")
+	case req.URL == nil:
+		return errors.New("a request editor removed the request's URL")
+	case req.URL.Scheme != p.origin.Scheme || !strings.EqualFold(req.URL.Host, p.origin.Host):
+		return fmt.Errorf("a request editor moved the request from %s to %s: the client sends credentials to its base URL's origin only",
+			origin(p.origin), safetext.Clean(origin(req.URL), safetext.MaxID))
+	}
+	return nil
 }
 
 // withoutQuery rewrites the *url.Error of net/http, which quotes the whole URL, so that it names

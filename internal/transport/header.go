@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/reeflow/reeflow-go/internal/hmacsig"
 )
 
 // CheckHeader checks a WithHeader. Headers that carry credentials (Authorization,
-// Proxy-Authorization, X-API-*) are refused, since the client authenticates every request
+// Proxy-Authorization, and X-API-Key, X-API-Timestamp and X-API-Signature of HMAC mode) are refused, since the client authenticates every request
 // itself, and so are headers that net/http computes (Host, Content-Length, Transfer-Encoding,
 // Connection).
 func CheckHeader(name, value string) error {
@@ -43,10 +45,15 @@ func CheckHeader(name, value string) error {
 }
 
 // isCredentialHeader reports, whatever the case of name, whether it is a header that carries
-// credentials: Authorization, Proxy-Authorization or any X-API-* header of HMAC mode.
+// credentials: Authorization, Proxy-Authorization or a header HMAC mode writes. Other X-API-*
+// names stay free for headers Reeflow may add (an X-API-Version).
 func isCredentialHeader(name string) bool {
-	return strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") ||
-		len(name) >= len("X-API-") && strings.EqualFold(name[:len("X-API-")], "X-API-")
+	for _, h := range [...]string{"Authorization", "Proxy-Authorization", hmacsig.HeaderKey, hmacsig.HeaderTimestamp, hmacsig.HeaderSignature} {
+		if strings.EqualFold(name, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // credentialHeader returns the name of a header in h that carries credentials, whatever its

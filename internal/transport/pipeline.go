@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"time"
 )
@@ -18,7 +19,8 @@ type Clock struct {
 
 // Pipeline sends the calls of one client. It is safe for concurrent use.
 type Pipeline struct {
-	baseURL      string // ends with "/"
+	baseURL      string   // ends with "/"
+	origin       *url.URL // the base URL's scheme and host: the only place credentials go
 	http         *http.Client
 	maxClockSkew time.Duration
 	clock        Clock
@@ -55,10 +57,14 @@ func New(cfg Config) *Pipeline {
 	if clock.Jitter == nil {
 		clock.Jitter = fullJitter
 	}
-	return &Pipeline{
+	p := &Pipeline{
 		baseURL: cfg.BaseURL, http: guardRedirects(hc), maxClockSkew: cfg.MaxClockSkew,
 		clock: clock, statusError: cfg.StatusError,
 	}
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
+		p.origin = &url.URL{Scheme: u.Scheme, Host: u.Host}
+	}
+	return p
 }
 
 // BaseURL returns the base URL that requests are built below, ending with "/".
@@ -78,7 +84,7 @@ type Result struct {
 	Status    int // 0 when no attempt got a response
 	Header    http.Header
 	RequestID string
-	Attempts  int    // a clock correction is not an attempt
+	Attempts  int    // requests sent, a re-send after a clock correction included
 	Body      []byte // an error body, or a 2xx body when Settings.KeepBody
 }
 
@@ -92,10 +98,14 @@ func (p *Pipeline) Do(ctx context.Context, call *Call, s *Settings) (Result, err
 	}
 	a := attempt{p: p, call: call, s: s, policy: policy}
 	clockCorrected := false
+	sent := 0 // requests that went on the wire: n counts tries, of which a clock correction is not one
 	var result Result
 	for n := 1; ; n++ {
 		res := a.send(ctx)
-		result = Result{Status: res.status, Header: res.header, RequestID: res.requestID, Attempts: n, Body: res.body}
+		if res.sent {
+			sent++
+		}
+		result = Result{Status: res.status, Header: res.header, RequestID: res.requestID, Attempts: sent, Body: res.body}
 		if res.err == nil {
 			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
 			return result, nil
@@ -130,7 +140,8 @@ func finalError(call *Call, policy Policy, attempts int, res *attemptResult) err
 		err = fmt.Errorf("%w (not retried: %s)", err, call.notRetried())
 	}
 	if attempts > 1 {
-		return fmt.Errorf("giving up after %d attempts: %w", attempts, err)
+		// After the status and message, so that every error reads "reeflow: <operation>: <status> …".
+		return fmt.Errorf("%w (giving up after %d attempts)", err, attempts)
 	}
 	return err
 }

@@ -1,0 +1,85 @@
+package reeflow_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+// An editor runs before authentication: one that points the request elsewhere must not get it
+// authenticated for the new target.
+func TestEditorCannotSendCredentialsToAnotherOrigin(t *testing.T) {
+	t.Parallel()
+	var elsewhere atomic.Int32
+	var leaked atomic.Value
+	other := newPlainServer(t, func(_ http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		for name := range r.Header {
+			if name == "Authorization" || len(name) > 6 && http.CanonicalHeaderKey(name[:6]) == "X-Api-" {
+				leaked.Store(name)
+			}
+		}
+	})
+	otherURL, err := url.Parse(other.URL)
+	require.NoError(t, err)
+	var home atomic.Int32
+	base := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		home.Add(1)
+		reply(200, `[]`)(w, r)
+	}))
+	t.Cleanup(base.Close)
+	baseURL, err := url.Parse(base.URL)
+	require.NoError(t, err)
+
+	moves := map[string]func(u *url.URL){
+		"plain HTTP on another port": func(u *url.URL) { u.Scheme, u.Host = "http", otherURL.Host },
+		"same host, another port":    func(u *url.URL) { u.Host = otherURL.Host },
+		"http, same host and port":   func(u *url.URL) { u.Scheme = "http" },
+	}
+	for _, mode := range []reeflow.Option{reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHMACAuth(docKeyID, docSecret)} {
+		for name, move := range moves {
+			editor := reeflow.RequestEditorFn(func(_ context.Context, req *http.Request) error {
+				u := *req.URL
+				move(&u)
+				u.RawQuery = "invite_token=tok_secret_in_query"
+				req.URL = &u
+				return nil
+			})
+			client, err := reeflow.NewClient(reeflow.WithBaseURL(base.URL), reeflow.WithHTTPClient(base.Client()), mode, reeflow.WithMaxRetries(2))
+			require.NoError(t, err)
+			var resp reeflow.Response
+			_, err = client.Connections.List(context.Background(), reeflow.WithRequestEditor(editor), reeflow.WithResponseInto(&resp))
+			require.Error(t, err, name)
+			assert.ErrorContains(t, err, "reeflow: list connections: a request editor moved the request from https://"+baseURL.Host, name)
+			assert.NotContains(t, err.Error(), "tok_secret", "the error names origins, never the query")
+			assert.Zero(t, resp.Attempts, "%s: nothing was sent", name)
+
+			// The same through Client.Do and a client-wide editor.
+			client, err = reeflow.NewClient(reeflow.WithBaseURL(base.URL), reeflow.WithHTTPClient(base.Client()), mode, reeflow.WithRequestEditor(editor))
+			require.NoError(t, err)
+			err = client.Do(context.Background(), http.MethodGet, "embedded-users", nil, nil)
+			assert.ErrorContains(t, err, "reeflow: GET embedded-users: a request editor moved the request", name)
+		}
+	}
+	assert.Zero(t, elsewhere.Load(), "the other origin received nothing")
+	assert.Nil(t, leaked.Load(), "no credential header reached the other origin")
+	assert.Zero(t, home.Load(), "a refused request is not sent to the base URL either")
+
+	// An editor that keeps the origin (a path, a header) is fine.
+	client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithRequestEditor(func(_ context.Context, req *http.Request) error {
+		req.URL.Path = "/connections"
+		req.Header.Set("X-Trace", "1")
+		return nil
+	}))
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, docHeader, rec.last(t).Header.Get("Authorization"))
+}
