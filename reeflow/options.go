@@ -235,7 +235,8 @@ func WithUserAgent(product string) Option {
 }
 
 // WithMaxRetries sets how many times a failed request may be retried after the first attempt
-// (default 2; 0 disables retries).
+// (default 2; 0 disables retries). A retry whose wait would outlast the context's deadline is not
+// made: the call returns the last answer at once.
 func WithMaxRetries(n int) Option {
 	return option{"WithMaxRetries", atAll, func(s *settings) error {
 		if n < 0 {

@@ -250,6 +250,28 @@ func TestWaitIsCutShortByTheContext(t *testing.T) {
 	assert.ErrorIs(t, err, reeflow.ErrServer, "the last response is still reported")
 }
 
+// A wait that would outlast the caller's deadline is not started: the call returns the answer it
+// has at once (a page view turns a 429 into its own 503 without waiting for the deadline).
+func TestWaitBeyondTheDeadlineIsNotStarted(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}, reeflow.WithMaxRetries(3))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := client.Connections.List(ctx)
+	require.Error(t, err)
+	require.NoError(t, ctx.Err(), "the call returned before its deadline")
+	assert.ErrorIs(t, err, reeflow.ErrRateLimited)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded)
+	assert.ErrorContains(t, err, "would outlast the context's deadline")
+	var apiErr *reeflow.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 60*time.Second, apiErr.RetryAfter, "the server's Retry-After reaches the caller")
+	assert.Len(t, rec.all(), 1)
+}
+
 // onWarn is a slog.Handler that calls f for each Warn record. The SDK logs a failed attempt at
 // Warn just before it waits to retry, so f runs as the wait begins.
 type onWarn func()

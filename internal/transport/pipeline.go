@@ -125,6 +125,13 @@ func (p *Pipeline) Do(ctx context.Context, call *Call, s *Settings) (Result, err
 			return result, callError(call, finalError(call, policy, n, &res))
 		}
 		wait := p.backoff(n, res.retryAfter, s.MaxRetryAfter)
+		if deadline, ok := ctx.Deadline(); ok && p.clock.Now().Add(wait).After(deadline) {
+			// The next attempt could not start before the caller's deadline: report this
+			// answer now rather than the deadline later (a page view's 429 becomes its 503
+			// at once, with the server's Retry-After).
+			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
+			return result, callError(call, fmt.Errorf("%w (not retried: the wait of %v would outlast the context's deadline)", res.err, wait))
+		}
 		p.logAttempt(ctx, s.Logger, call, n, &res, wait)
 		if err := p.clock.Sleep(ctx, wait); err != nil {
 			return result, callError(call, fmt.Errorf("%w (waiting to retry after attempt %d: %w)", err, n, res.err))
