@@ -336,7 +336,7 @@ func TestHandlerLogsWithoutTheToken(t *testing.T) {
 	assert.Equal(t, "2099-01-01T00:00:00Z", handler[0]["expires_at"])
 	assert.Equal(t, []any{"INFO", 401.0}, []any{handler[1]["level"], handler[1]["status"]})
 	assert.Equal(t, []any{"INFO", 405.0}, []any{handler[2]["level"], handler[2]["status"]})
-	assert.Equal(t, []any{"WARN", 502.0, "mallory"}, []any{handler[3]["level"], handler[3]["status"], handler[3]["user_id"]})
+	assert.Equal(t, []any{"ERROR", 502.0, "mallory"}, []any{handler[3]["level"], handler[3]["status"], handler[3]["user_id"]})
 	assert.Contains(t, handler[3]["error"], "INVALID_EXPIRATION")
 	assert.NotContains(t, sink.String(), token, "no log record holds the token")
 	assert.Contains(t, sink.String(), `"path":"/reeflow/session"`)
