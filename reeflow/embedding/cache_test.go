@@ -699,6 +699,7 @@ func TestCacheRateLimitedIsNotWaitedFor(t *testing.T) {
 	f.srv.FailNext(1, http.StatusTooManyRequests, time.Hour)
 	_, err := f.cache(t).Get(context.Background(), alice)
 	require.ErrorIs(t, err, reeflow.ErrRateLimited)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded, "the page-view budget was not spent waiting")
 	var apiErr *reeflow.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, time.Hour, apiErr.RetryAfter)
