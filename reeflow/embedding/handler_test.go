@@ -110,8 +110,6 @@ func reply(status int, body string) http.HandlerFunc {
 	}
 }
 
-func nopLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
 func TestHandlerHandsOutAToken(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
