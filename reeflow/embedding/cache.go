@@ -1,12 +1,17 @@
 package embedding
 
 import (
-	"container/list"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
+	"net/http"
+	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/reeflow/reeflow-go/reeflow"
@@ -18,39 +23,41 @@ import (
 // value, as on the wire), and only between those. It is safe for concurrent use.
 //
 //   - A cached token is returned while it stays valid for at least the refresh margin
-//     (WithRefreshMargin, default 5 minutes, never more than half the token's lifetime); after
-//     that a new one is minted.
+//     (WithRefreshMargin, default 5 minutes, never more than half the token's lifetime),
+//     measured by Reeflow's clock (learned from its Date header), not the local one; after that
+//     a new one is minted.
 //   - Concurrent requests for the same key share one call to Reeflow. A caller whose context
 //     ends stops waiting at once; the call goes on for the others, and is cancelled only when
-//     every caller waiting for it has gone.
+//     every caller waiting for it has gone. The call never runs longer than the page-view budget
+//     (WithPageViewBudget, default 5 s), and it is not retried unless WithCallOptions says so:
+//     a rate-limited call fails at once, and the page can ask again.
 //   - An error is returned to every caller that waited for the call, and is never cached: the
-//     next Get tries again.
-//   - At most WithMaxCachedSessions tokens are kept (default 10,000), the least recently used
-//     evicted first, and tokens past their refresh time are dropped.
+//     next Get tries again. A panic while minting (in a credentials provider, a request editor,
+//     a transport, a Store, a log handler) is an error for every waiter, and is logged.
+//   - Tokens are kept in a Store: by default in this process, at most WithMaxCachedSessions of
+//     them (default 10,000), the least recently used evicted first; with WithStore, in a store
+//     that every instance of an application shares, so that a fleet mints one token per user.
+//     A failing Store is logged and bypassed: a page view never fails because of it.
 //
 // Create one per reeflow.Client with NewCache, and share it. Printing a Cache shows its size,
 // never a token.
 type Cache struct {
-	sessions   *reeflow.SessionsService
-	now        func() time.Time
-	margin     time.Duration
-	lifetime   time.Duration
-	maxEntries int
+	sessions *reeflow.SessionsService
+	store    Store
+	memory   *memoryStore // the default store; nil with WithStore
+	now      func() time.Time
+	margin   time.Duration
+	lifetime time.Duration
+	budget   time.Duration
+	callOpts []reeflow.Option
+	logger   func() *slog.Logger
 
-	mu        sync.Mutex
-	entries   map[cacheKey]*list.Element // values are *cachedSession
-	lru       list.List                  // most recently used first
-	flights   map[cacheKey]*flight
-	nextSweep time.Time
-}
+	// skew is Reeflow's clock minus ours, in nanoseconds, learned from the Date of the last
+	// token minted: the remaining life of a token is measured by Reeflow's clock.
+	skew atomic.Int64
 
-// sweepInterval spaces the scans that drop tokens past their refresh time.
-const sweepInterval = time.Minute
-
-type cachedSession struct {
-	key       cacheKey
-	session   reeflow.Session
-	refreshAt time.Time // the token is not handed out from then on
+	mu      sync.Mutex
+	flights map[cacheKey]*flight
 }
 
 // flight is one call to Reeflow shared by the callers that asked for the same key meanwhile.
@@ -63,7 +70,8 @@ type flight struct {
 }
 
 // NewCache returns a cache that mints tokens with s, usually client.Sessions. The options are
-// WithRefreshMargin, WithMaxCachedSessions and WithSessionLifetime.
+// WithRefreshMargin, WithSessionLifetime, WithMaxCachedSessions or WithStore, WithPageViewBudget,
+// WithCallOptions and WithLogger.
 func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 	switch {
 	case s == nil:
@@ -75,15 +83,24 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedding: NewCache: %w", err)
 	}
-	return &Cache{
-		sessions:   s,
-		now:        time.Now,
-		margin:     cfg.margin,
-		lifetime:   cfg.lifetime,
-		maxEntries: cfg.maxEntries,
-		entries:    map[cacheKey]*list.Element{},
-		flights:    map[cacheKey]*flight{},
-	}, nil
+	c := &Cache{
+		sessions: s,
+		store:    cfg.store,
+		now:      time.Now,
+		margin:   cfg.margin,
+		lifetime: cfg.lifetime,
+		budget:   cfg.budget,
+		// Not retried by default: a page view has a budget of seconds, and a Retry-After of
+		// seconds would spend it waiting. The caller's options come after, so they win.
+		callOpts: append([]reeflow.Option{reeflow.WithMaxRetries(0)}, cfg.callOpts...),
+		logger:   cfg.loggerFunc(),
+		flights:  map[cacheKey]*flight{},
+	}
+	if c.store == nil {
+		c.memory = newMemoryStore(cfg.maxEntries)
+		c.store = c.memory
+	}
+	return c, nil
 }
 
 // Get returns a token for p: a cached one that stays valid for at least the refresh margin, or a
@@ -91,33 +108,35 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 // since the cache chooses lifetimes (see WithSessionLifetime); otherwise the error matches
 // ErrInvalidSessionParams and nothing is sent. Each caller gets its own copy of the Session. Its
 // signature fits NewHandler's mint.
+//
+// Get reads p, its attribute maps included, only before it returns: the caller may reuse them
+// at once, even when the call it started goes on for other callers.
 func (c *Cache) Get(ctx context.Context, p reeflow.CreateSessionParams) (*reeflow.Session, error) {
 	switch {
-	case c == nil || c.entries == nil:
+	case c == nil || c.flights == nil:
 		return nil, errors.New("embedding: Cache.Get: the cache was not created with NewCache")
 	case ctx == nil: // the call's context would panic; bad input is an error here
 		return nil, errors.New("embedding: Cache.Get: nil context")
 	}
+	// First of all, before the key is computed: the key and the token minted must describe the
+	// same attributes, and the call may outlive this Get. Values are strings, bools and numbers
+	// (Validate refuses anything else), so copying the maps copies everything.
+	p.UserAttributes = maps.Clone(p.UserAttributes)
+	p.OrganizationAttributes = maps.Clone(p.OrganizationAttributes)
 	key, err := cacheKeyOf(p)
 	if err != nil {
 		return nil, err
 	}
+	storeKey := hex.EncodeToString(key[:])
+	if e, ok := c.lookup(ctx, storeKey); ok {
+		s := e.session
+		return &s, nil
+	}
 
 	c.mu.Lock()
-	now := c.now()
-	if el, ok := c.entries[key]; ok {
-		cached := el.Value.(*cachedSession)
-		if now.Before(cached.refreshAt) {
-			c.lru.MoveToFront(el)
-			s := cached.session
-			c.mu.Unlock()
-			return &s, nil
-		}
-		c.removeLocked(el)
-	}
 	f := c.flights[key]
 	if f == nil {
-		f = c.startLocked(ctx, key, p, now)
+		f = c.startLocked(ctx, key, storeKey, p)
 	}
 	f.waiters++
 	c.mu.Unlock()
@@ -139,24 +158,57 @@ func cacheKeyOf(p reeflow.CreateSessionParams) (cacheKey, error) {
 	return key, nil
 }
 
+// reeflowNow is Reeflow's clock as this process last learned it.
+func (c *Cache) reeflowNow() time.Time {
+	return c.now().Add(time.Duration(c.skew.Load()))
+}
+
+// lookup returns the stored entry for key if it is still fresh by Reeflow's clock. A Store that
+// fails, or holds what is not an entry, is logged and counts as a miss.
+func (c *Cache) lookup(ctx context.Context, key string) (cacheEntry, bool) {
+	sctx, cancel := c.storeContext(ctx)
+	defer cancel()
+	b, err := c.store.Get(sctx, key)
+	if err != nil {
+		if ctx.Err() == nil { // else the caller left, and the store is not to blame
+			c.log(ctx, slog.LevelWarn, "embedding: session store Get failed: minting instead", slog.String("error", err.Error()))
+		}
+		return cacheEntry{}, false
+	}
+	if b == nil {
+		return cacheEntry{}, false
+	}
+	e, err := decodeEntry(b)
+	if err != nil {
+		c.log(ctx, slog.LevelWarn, "embedding: session store holds a bad entry: minting instead", slog.String("error", err.Error()))
+		return cacheEntry{}, false
+	}
+	return e, c.reeflowNow().Before(e.refreshAt(c.margin))
+}
+
+// storeContext bounds one Store call to a tenth of the page-view budget, so that a slow store
+// leaves the page view time to mint.
+func (c *Cache) storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.budget/storeCallsPerBudget)
+}
+
+const storeCallsPerBudget = 10
+
 // startLocked starts the call for key. It runs on a context of its own, carrying the values of
 // the caller's context but not its cancellation: the first caller leaving must not fail the call
-// for the others. The attribute maps are copied: the caller may change them once Get returns.
-func (c *Cache) startLocked(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams, now time.Time) *flight {
+// for the others. p is Get's copy, which no caller can change.
+func (c *Cache) startLocked(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams) *flight {
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f := &flight{done: make(chan struct{}), cancel: cancel}
 	c.flights[key] = f
-	p.UserAttributes = maps.Clone(p.UserAttributes)
-	p.OrganizationAttributes = maps.Clone(p.OrganizationAttributes)
-	if c.lifetime > 0 {
-		p.Expiration = now.Add(c.lifetime)
-	}
-	go c.mint(callCtx, key, p, now, f)
+	go c.run(callCtx, key, storeKey, p, f)
 	return f
 }
 
-func (c *Cache) mint(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams, started time.Time, f *flight) {
-	sess, err := c.sessions.Create(ctx, p)
+// run gets the token for f and hands it to f's waiters. A panic on the way is theirs as an
+// error: in this goroutine, nothing else would recover it, and the whole server would die.
+func (c *Cache) run(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams, f *flight) {
+	e, err := c.fetchRecovered(ctx, storeKey, p)
 	f.cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -166,10 +218,121 @@ func (c *Cache) mint(ctx context.Context, key cacheKey, p reeflow.CreateSessionP
 	if err != nil {
 		f.err = err
 	} else {
-		f.session = *sess
-		c.storeLocked(key, *sess, started)
+		f.session = e.session
 	}
 	close(f.done)
+}
+
+func (c *Cache) fetchRecovered(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (e cacheEntry, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			// The panic's value may hold anything, a secret included: the error and the log name
+			// its type, and the message only of a runtime error, which holds no data.
+			what := fmt.Sprintf("%T", v)
+			if rerr, ok := v.(runtime.Error); ok {
+				what = rerr.Error()
+			}
+			stack := make([]byte, 16<<10)
+			stack = stack[:runtime.Stack(stack, false)]
+			err = fmt.Errorf("embedding: minting a session token panicked: %s", what)
+			c.log(ctx, slog.LevelError, "embedding: minting a session token panicked",
+				slog.String("panic", what), slog.String("stack", string(stack)))
+		}
+	}()
+	return c.fetch(ctx, storeKey, p)
+}
+
+// fetch gets the token for key within the page-view budget: from another instance that holds
+// the store's lease for it, or by minting it.
+func (c *Cache) fetch(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (cacheEntry, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.budget)
+	defer cancel()
+	// Waiting for another instance leaves at least half the budget to mint.
+	waitUntil := time.Now().Add(c.budget / 2)
+	for interval := firstPollInterval; ; interval = min(interval*2, maxPollInterval) {
+		release, granted, err := c.lease(ctx, storeKey)
+		if err != nil {
+			c.log(ctx, slog.LevelWarn, "embedding: session store Lease failed: minting without it", slog.String("error", err.Error()))
+			return c.mint(ctx, storeKey, p)
+		}
+		if granted {
+			return c.mintHolding(ctx, storeKey, p, release)
+		}
+		// Another instance is minting this token: wait for it to appear in the store, and take
+		// the lease if the holder gives it back without a token (its call failed) or dies (the
+		// lease expires).
+		if time.Now().Add(interval).After(waitUntil) {
+			c.log(ctx, slog.LevelWarn, "embedding: another instance holds the lease on a session token for too long: minting without it")
+			return c.mint(ctx, storeKey, p)
+		}
+		t := time.NewTimer(interval)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return cacheEntry{}, fmt.Errorf("embedding: waiting for another instance's session token: %w", context.Cause(ctx))
+		}
+		if e, ok := c.lookup(ctx, storeKey); ok {
+			return e, nil
+		}
+	}
+}
+
+// mintHolding mints key's token while holding its lease, unless another instance stored it
+// between the miss and the lease.
+func (c *Cache) mintHolding(ctx context.Context, storeKey string, p reeflow.CreateSessionParams, release func()) (cacheEntry, error) {
+	defer release()
+	if e, ok := c.lookup(ctx, storeKey); ok {
+		return e, nil
+	}
+	return c.mint(ctx, storeKey, p)
+}
+
+// The intervals at which an instance looks for the token another instance is minting: a mint
+// takes tens of milliseconds, so the first look comes soon.
+const (
+	firstPollInterval = 10 * time.Millisecond
+	maxPollInterval   = 250 * time.Millisecond
+)
+
+// lease asks the store for key's lease, for as long as the page-view budget: a holder's call
+// never runs longer, so a lease that outlives it belongs to an instance that died.
+func (c *Cache) lease(ctx context.Context, key string) (func(), bool, error) {
+	sctx, cancel := c.storeContext(ctx)
+	defer cancel()
+	release, granted, err := c.store.Lease(sctx, key, c.budget)
+	if err == nil && granted && release == nil {
+		err = errors.New("the store granted a lease without a release function")
+	}
+	return release, granted, err
+}
+
+// mint asks Reeflow for a token, learns Reeflow's clock from the response's Date, and stores the
+// token for its remaining life by that clock.
+func (c *Cache) mint(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (cacheEntry, error) {
+	if c.lifetime > 0 {
+		p.Expiration = c.reeflowNow().Add(c.lifetime)
+	}
+	var resp reeflow.Response
+	sess, err := c.sessions.Create(ctx, p, append(slices.Clip(c.callOpts), reeflow.WithResponseInto(&resp))...)
+	if err != nil {
+		return cacheEntry{}, err
+	}
+	local := c.now()
+	e := cacheEntry{session: *sess, mintedAt: local.Add(time.Duration(c.skew.Load()))}
+	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		c.skew.Store(int64(date.Sub(local)))
+		e.mintedAt = date
+	}
+	ttl := e.session.ExpiresAt.Sub(e.mintedAt)
+	if ttl > 0 && e.mintedAt.Before(e.refreshAt(c.margin)) {
+		sctx, cancel := c.storeContext(ctx)
+		defer cancel()
+		if err := c.store.Set(sctx, storeKey, e.encode(), ttl); err != nil {
+			c.log(ctx, slog.LevelWarn, "embedding: session store Set failed: the token is not shared", slog.String("error", err.Error()))
+		}
+	}
+	return e, nil
 }
 
 // wait returns the result of f, or the caller's context error as soon as that context ends.
@@ -206,55 +369,24 @@ func (f *flight) result() (*reeflow.Session, error) {
 	return &s, nil
 }
 
-// storeLocked caches a token minted at started until its refresh time: its expiry minus the
-// refresh margin, capped at half its lifetime.
-func (c *Cache) storeLocked(key cacheKey, s reeflow.Session, started time.Time) {
-	margin := min(c.margin, s.ExpiresAt.Sub(started)/2)
-	refreshAt := s.ExpiresAt.Add(-margin)
-	now := c.now()
-	if !now.Before(refreshAt) {
-		return // already too close to its expiry (or the server's clock is far from ours)
-	}
-	if el, ok := c.entries[key]; ok {
-		el.Value = &cachedSession{key: key, session: s, refreshAt: refreshAt}
-		c.lru.MoveToFront(el)
-	} else {
-		c.entries[key] = c.lru.PushFront(&cachedSession{key: key, session: s, refreshAt: refreshAt})
-	}
-	if !now.Before(c.nextSweep) {
-		c.sweepLocked(now)
-	}
-	for c.lru.Len() > c.maxEntries {
-		c.removeLocked(c.lru.Back())
+// log writes one record, never a token. A log handler that panics is not allowed to take the
+// call down with it.
+func (c *Cache) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
+	defer func() { _ = recover() }()
+	if l := c.logger(); l.Enabled(ctx, level) {
+		l.LogAttrs(ctx, level, msg, attrs...)
 	}
 }
 
-// sweepLocked drops every token past its refresh time: none of them will be handed out again.
-func (c *Cache) sweepLocked(now time.Time) {
-	for el := c.lru.Front(); el != nil; {
-		next := el.Next()
-		if !now.Before(el.Value.(*cachedSession).refreshAt) {
-			c.removeLocked(el)
-		}
-		el = next
-	}
-	c.nextSweep = now.Add(sweepInterval)
-}
-
-func (c *Cache) removeLocked(el *list.Element) {
-	delete(c.entries, el.Value.(*cachedSession).key)
-	c.lru.Remove(el)
-}
-
-// Format prints the cache's size and settings, never a token. It reads them under the cache's
+// Format prints the cache's size and settings, never a token. It reads them under the store's
 // lock: printed field by field, a cache in use would be read while Get writes it.
 func (c *Cache) Format(f fmt.State, _ rune) {
-	if c == nil || c.entries == nil {
+	switch {
+	case c == nil || c.flights == nil:
 		_, _ = fmt.Fprint(f, "embedding.Cache{}")
-		return
+	case c.memory != nil:
+		_, _ = fmt.Fprintf(f, "embedding.Cache{Cached:%d Max:%d RefreshMargin:%s}", c.memory.len(), c.memory.max, c.margin)
+	default:
+		_, _ = fmt.Fprintf(f, "embedding.Cache{Store:%T RefreshMargin:%s}", c.store, c.margin)
 	}
-	c.mu.Lock()
-	cached := c.lru.Len()
-	c.mu.Unlock()
-	_, _ = fmt.Fprintf(f, "embedding.Cache{Cached:%d Max:%d RefreshMargin:%s}", cached, c.maxEntries, c.margin)
 }

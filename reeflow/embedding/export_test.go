@@ -1,6 +1,7 @@
 package embedding
 
 import (
+	"encoding/hex"
 	"time"
 
 	"github.com/reeflow/reeflow-go/reeflow"
@@ -10,8 +11,14 @@ import (
 // of callers waiting for the call for some params, which tests wait for to line callers up, and
 // the number of cached tokens.
 
-// SetClockForTest sets the clock c judges validity by; call it before c is used.
-func SetClockForTest(c *Cache, now func() time.Time) { c.now = now }
+// SetClockForTest sets the clock c judges validity by, and its default store's; call it before
+// c is used.
+func SetClockForTest(c *Cache, now func() time.Time) {
+	c.now = now
+	if c.memory != nil {
+		c.memory.now = now
+	}
+}
 
 // WaitersForTest returns how many callers wait for the call to Reeflow for p (0 when there is
 // none).
@@ -28,9 +35,20 @@ func WaitersForTest(c *Cache, p reeflow.CreateSessionParams) int {
 	return 0
 }
 
-// CachedForTest returns the number of tokens c holds.
-func CachedForTest(c *Cache) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lru.Len()
+// CachedForTest returns the number of tokens c's default store holds.
+func CachedForTest(c *Cache) int { return c.memory.len() }
+
+// StoreKeyForTest returns the key under which c stores p's token.
+func StoreKeyForTest(p reeflow.CreateSessionParams) string {
+	key, err := cacheKeyOf(p)
+	if err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(key[:])
+}
+
+// EncodeEntryForTest encodes s as a Cache stores it, minted at Reeflow's time mintedAt: what
+// another instance would have stored.
+func EncodeEntryForTest(s reeflow.Session, mintedAt time.Time) []byte {
+	return cacheEntry{session: s, mintedAt: mintedAt}.encode()
 }

@@ -22,7 +22,11 @@ import (
 //
 // with Content-Type: application/json and Cache-Control: no-store. Pass a Cache's Get as mint,
 // or a function around client.Sessions.Create (one that sets an Expiration, say). The options
-// are WithAllowedMethods and WithLogger.
+// are WithAllowedMethods, WithPageViewBudget and WithLogger.
+//
+// The handler answers within the page-view budget (WithPageViewBudget, default 5 s): mint's
+// context ends then. With a Cache's Get, a rate-limited call to Reeflow is not waited for; a
+// mint of your own should pass reeflow.WithMaxRetries(0) to Sessions.Create to get the same.
 //
 // Failures get a short generic JSON body, {"error": "…"}, which never carries Reeflow's message
 // or a credential (the log has the details):
@@ -32,7 +36,9 @@ import (
 //     refuses with ErrInvalidSessionParams (a bug in resolve): 500;
 //   - Reeflow rate-limits (reeflow.ErrRateLimited): 503, with Retry-After from Reeflow's (capped
 //     at an hour; 5 s if none);
-//   - any other mint failure (Reeflow's errors, the network, timeouts), or no token: 502.
+//   - any other mint failure (Reeflow's errors, the network, the budget spent), or no token: 502.
+//
+// Failures are logged (see WithLogger): by default to slog.Default(), a 502 at Error level.
 //
 // The handler authenticates nothing itself: resolve decides who is logged in, from your own
 // session cookie or header. For POST from pages of your own origin only, wrap it in
@@ -57,7 +63,8 @@ func NewHandler(
 		resolve: resolve,
 		methods: cfg.methods,
 		allow:   strings.Join(cfg.methods, ", "),
-		logger:  cfg.logger,
+		budget:  cfg.budget,
+		logger:  cfg.loggerFunc(),
 	}, nil
 }
 
@@ -66,7 +73,8 @@ type handler struct {
 	resolve func(*http.Request) (reeflow.CreateSessionParams, error)
 	methods []string
 	allow   string // the Allow header of a 405
-	logger  *slog.Logger
+	budget  time.Duration
+	logger  func() *slog.Logger
 }
 
 // tokenResponse is what the browser gets. It is a struct of its own, not reeflow.Session, so
@@ -107,7 +115,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusInternalServerError, p.UserID, fmt.Errorf("resolve: %w: %w", ErrInvalidSessionParams, err))
 		return
 	}
-	sess, err := h.mint(r.Context(), p)
+	ctx, cancel := context.WithTimeout(r.Context(), h.budget)
+	sess, err := h.mint(ctx, p)
+	cancel()
 	if err == nil && (sess == nil || sess.Token == "") {
 		err = errors.New("mint returned no token")
 	}
@@ -129,16 +139,27 @@ func (h *handler) mintFailed(w http.ResponseWriter, r *http.Request, userID stri
 	case errors.Is(err, ErrInvalidSessionParams):
 		h.fail(w, r, http.StatusInternalServerError, userID, err)
 	case errors.Is(err, reeflow.ErrRateLimited):
-		retryAfter := defaultRetryAfter
 		var apiErr *reeflow.APIError
-		if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
-			retryAfter = min(apiErr.RetryAfter, maxRetryAfter)
+		var retryAfter time.Duration
+		if errors.As(err, &apiErr) {
+			retryAfter = apiErr.RetryAfter
 		}
-		w.Header().Set("Retry-After", strconv.FormatInt(int64((retryAfter+time.Second-1)/time.Second), 10))
+		w.Header().Set("Retry-After", retryAfterSeconds(retryAfter))
 		h.fail(w, r, http.StatusServiceUnavailable, userID, err)
 	default:
 		h.fail(w, r, http.StatusBadGateway, userID, err)
 	}
+}
+
+// retryAfterSeconds is the Retry-After header for Reeflow's: capped at an hour before it is
+// rounded up to whole seconds (rounding first would overflow near the largest Duration), and the
+// default for none, zero or a negative one.
+func retryAfterSeconds(d time.Duration) string {
+	if d <= 0 {
+		d = defaultRetryAfter
+	}
+	d = min(d, maxRetryAfter)
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
 }
 
 // failureMessages are the only bodies a failure gets.
@@ -157,28 +178,35 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, status int, userI
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 
-	level := slog.LevelWarn
+	// A 502 is an error: a wrong API key or Reeflow down breaks every dashboard, and this record
+	// may be all that tells anyone. Rate limiting passes (Warn); the user's own doing is Info.
+	level := slog.LevelError
 	switch {
-	case status == http.StatusInternalServerError:
-		level = slog.LevelError
 	case status < http.StatusInternalServerError, r.Context().Err() != nil: // the browser went away
 		level = slog.LevelInfo
+	case status == http.StatusServiceUnavailable:
+		level = slog.LevelWarn
 	}
 	h.log(r, level, status, userID, err)
 }
 
 func (h *handler) log(r *http.Request, level slog.Level, status int, userID string, err error, extra ...slog.Attr) {
-	if !h.logger.Enabled(r.Context(), level) {
+	logger := h.logger()
+	if !logger.Enabled(r.Context(), level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 6)
+	attrs := make([]slog.Attr, 0, 7)
 	attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.EscapedPath()), slog.Int("status", status))
 	if userID != "" {
 		attrs = append(attrs, slog.String("user_id", userID))
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
+		var apiErr *reeflow.APIError
+		if errors.As(err, &apiErr) && apiErr.RequestID != "" {
+			attrs = append(attrs, slog.String("request_id", apiErr.RequestID))
+		}
 	}
 	attrs = append(attrs, extra...)
-	h.logger.LogAttrs(r.Context(), level, "embedding: session token handler", attrs...)
+	logger.LogAttrs(r.Context(), level, "embedding: session token handler", attrs...)
 }

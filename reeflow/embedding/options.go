@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/reeflow/reeflow-go/reeflow"
 )
 
-// Option configures a Cache (WithRefreshMargin, WithMaxCachedSessions, WithSessionLifetime) or a
-// Handler (WithAllowedMethods, WithLogger). A bad value, or an option given to the constructor it
-// does not configure, is an error from that constructor.
+// Option configures a Cache (WithRefreshMargin, WithMaxCachedSessions, WithSessionLifetime,
+// WithStore, WithCallOptions), a Handler (WithAllowedMethods), or both (WithPageViewBudget,
+// WithLogger). A bad value, or an option given to the constructor it does not configure, is an
+// error from that constructor.
 type Option interface {
 	apply(*config) error
 }
@@ -38,9 +41,30 @@ type config struct {
 	margin     time.Duration
 	maxEntries int
 	lifetime   time.Duration // 0: Reeflow's default
+	store      Store         // nil: the in-memory default
+	callOpts   []reeflow.Option
 
 	methods []string
-	logger  *slog.Logger
+
+	budget    time.Duration
+	logger    *slog.Logger
+	loggerSet bool // WithLogger was given: logger, even nil, replaces slog.Default()
+}
+
+// loggerFunc returns what logs: the logger of WithLogger, nothing for WithLogger(nil), and by
+// default slog.Default() as it is when a record is written, so that a default set after the
+// constructor is used.
+func (c config) loggerFunc() func() *slog.Logger {
+	switch {
+	case !c.loggerSet:
+		return slog.Default
+	case c.logger == nil:
+		discard := slog.New(slog.DiscardHandler)
+		return func() *slog.Logger { return discard }
+	default:
+		l := c.logger
+		return func() *slog.Logger { return l }
+	}
 }
 
 // option is an Option for the constructors in targets.
@@ -67,7 +91,7 @@ func applyOptions(t target, opts []Option) (config, error) {
 		margin:     defaultRefreshMargin,
 		maxEntries: defaultMaxCachedSessions,
 		methods:    []string{http.MethodPost},
-		logger:     slog.New(slog.DiscardHandler),
+		budget:     defaultPageViewBudget,
 	}
 	for _, opt := range opts {
 		if opt == nil { // as in package reeflow: a conditional option may be left nil
@@ -80,10 +104,11 @@ func applyOptions(t target, opts []Option) (config, error) {
 	return c, nil
 }
 
-// Cache defaults.
+// Defaults.
 const (
 	defaultRefreshMargin     = 5 * time.Minute
 	defaultMaxCachedSessions = 10_000
+	defaultPageViewBudget    = 5 * time.Second
 )
 
 // maxSessionLifetime is Reeflow's documented maximum.
@@ -147,15 +172,61 @@ func WithAllowedMethods(methods ...string) Option {
 	}}
 }
 
-// WithLogger makes a Handler log one record per request: Debug when a token was handed out,
-// Info for 401 and 405 (and when the browser went away), Warn when Reeflow failed, Error for
-// 500. Pass the logger given to the client's reeflow.WithLogger. Tokens are never logged. A nil
-// logger logs nothing, as without the option.
+// WithLogger sets where a Handler and a Cache log; by default slog.Default(), and WithLogger(nil)
+// turns logging off. Pass the logger given to the client's reeflow.WithLogger. Tokens are never
+// logged.
+//
+// A Handler logs one record per request: Debug when a token was handed out, Info for 401 and
+// 405 (and when the browser went away), Warn for 503 (Reeflow rate-limits), Error for 500 and
+// 502 (a wrong API key, Reeflow down: every dashboard is broken), with Reeflow's request ID when
+// there is one. A Cache logs at Warn when its Store fails or when it mints without the lease, and
+// at Error when minting panicked.
 func WithLogger(l *slog.Logger) Option {
-	return option{name: "WithLogger", targets: forHandler, set: func(c *config) error {
-		if l != nil {
-			c.logger = l
+	return option{name: "WithLogger", targets: forCache | forHandler, set: func(c *config) error {
+		c.logger, c.loggerSet = l, true
+		return nil
+	}}
+}
+
+// WithPageViewBudget bounds how long a page view waits for its token (default 5 s). For a
+// Handler, it bounds the call to mint: past it the browser gets 502 (503 if Reeflow was
+// rate-limiting). For a Cache, it bounds each call to Reeflow, retries included, and the wait for
+// another instance that holds a Store's lease (half the budget, leaving the rest to mint); the
+// lease itself lasts as long as the budget, and each Store call at most a tenth of it. Give both
+// the same budget.
+func WithPageViewBudget(d time.Duration) Option {
+	return option{name: "WithPageViewBudget", targets: forCache | forHandler, set: func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("%s is not positive", d)
 		}
+		c.budget = d
+		return nil
+	}}
+}
+
+// WithStore gives a Cache the Store it keeps tokens in, in place of its own memory (and of
+// WithMaxCachedSessions, which then has no effect): redisstore shares them between every instance
+// of an application. nil is an error.
+func WithStore(s Store) Option {
+	return option{name: "WithStore", targets: forCache, set: func(c *config) error {
+		if s == nil {
+			return errors.New("nil Store")
+		}
+		c.store = s
+		return nil
+	}}
+}
+
+// WithCallOptions adds options to each call to Reeflow that a Cache makes (Sessions.Create), after
+// the client's. By default a Cache's calls are not retried: a Retry-After of seconds would spend
+// a page view's budget waiting, so a rate-limited call fails at once (the Handler answers 503
+// with Retry-After) and the page asks again. WithCallOptions(reeflow.WithMaxRetries(1)) retries
+// once, within the budget. An option that a call refuses (one for reeflow.NewClient only, say)
+// makes every mint fail with that error, before anything is sent.
+func WithCallOptions(opts ...reeflow.Option) Option {
+	opts = slices.Clone(opts) // the caller's slice may change after the call
+	return option{name: "WithCallOptions", targets: forCache, set: func(c *config) error {
+		c.callOpts = append(c.callOpts, opts...)
 		return nil
 	}}
 }

@@ -30,7 +30,8 @@ func TestNewCacheRefusesBadOptions(t *testing.T) {
 		"zero lifetime":        {sessions, []embedding.Option{embedding.WithSessionLifetime(0)}, "embedding: NewCache: WithSessionLifetime: must be more than 0 and at most 24h, not 0s"},
 		"lifetime too long":    {sessions, []embedding.Option{embedding.WithSessionLifetime(24*time.Hour + time.Second)}, "embedding: NewCache: WithSessionLifetime: must be more than 0 and at most 24h, not 24h0m1s"},
 		"a Handler's methods":  {sessions, []embedding.Option{embedding.WithAllowedMethods(http.MethodGet)}, "embedding: NewCache: WithAllowedMethods does not configure a Cache"},
-		"a Handler's logger":   {sessions, []embedding.Option{embedding.WithLogger(nopLogger())}, "embedding: NewCache: WithLogger does not configure a Cache"},
+		"nil store":            {sessions, []embedding.Option{embedding.WithStore(nil)}, "embedding: NewCache: WithStore: nil Store"},
+		"zero budget":          {sessions, []embedding.Option{embedding.WithPageViewBudget(0)}, "embedding: NewCache: WithPageViewBudget: 0s is not positive"},
 		"a bad one after good": {sessions, []embedding.Option{embedding.WithMaxCachedSessions(5), embedding.WithRefreshMargin(-1)}, "WithRefreshMargin: -1ns is not positive"},
 	} {
 		cache, err := embedding.NewCache(tc.sessions, tc.opts...)

@@ -1,0 +1,50 @@
+package embedding
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/reeflow/reeflow-go/reeflow"
+)
+
+// cacheEntry is what a Cache keeps in its Store for a key: the token, and what any instance
+// needs to judge its freshness by Reeflow's clock, whatever its own clock says.
+type cacheEntry struct {
+	session  reeflow.Session
+	mintedAt time.Time // Reeflow's time when it answered (its Date header)
+}
+
+// entryVersion starts every encoded entry, so that a later format can tell old entries apart.
+const entryVersion = 1
+
+// encode returns version, expiry and minting time (Unix nanoseconds, big-endian) and the token.
+func (e cacheEntry) encode() []byte {
+	b := make([]byte, 0, 17+len(e.session.Token))
+	b = append(b, entryVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(e.session.ExpiresAt.UnixNano())) //nolint:gosec // a round trip through uint64 keeps every int64
+	b = binary.BigEndian.AppendUint64(b, uint64(e.mintedAt.UnixNano()))          //nolint:gosec // as above
+	return append(b, e.session.Token...)
+}
+
+var errBadEntry = errors.New("not a session entry of this version")
+
+func decodeEntry(b []byte) (cacheEntry, error) {
+	if len(b) <= 17 || b[0] != entryVersion {
+		return cacheEntry{}, errBadEntry
+	}
+	expires := int64(binary.BigEndian.Uint64(b[1:9])) //nolint:gosec // the round trip of encode
+	minted := int64(binary.BigEndian.Uint64(b[9:17])) //nolint:gosec // as above
+	return cacheEntry{
+		session:  reeflow.Session{Token: string(b[17:]), ExpiresAt: time.Unix(0, expires).UTC()},
+		mintedAt: time.Unix(0, minted).UTC(),
+	}, nil
+}
+
+// refreshAt is the Reeflow time from which the token is no longer handed out: its expiry minus
+// the margin, the margin capped at half the token's lifetime so that a token is always reused
+// for a while.
+func (e cacheEntry) refreshAt(margin time.Duration) time.Time {
+	margin = min(margin, e.session.ExpiresAt.Sub(e.mintedAt)/2)
+	return e.session.ExpiresAt.Add(-margin)
+}

@@ -1,0 +1,26 @@
+package embedding
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps a Cache's sessions: in this process by default, or shared by every instance of an
+// application (redisstore). Keys are lower-case hex SHA-256 digests that reveal no user ID or
+// attribute; values are opaque bytes the Cache encodes; a Store never keeps a value past its ttl.
+//
+// A Store is called from concurrent requests, so it must be safe for concurrent use, and it
+// must honour the context's deadline: the Cache bounds each call (see WithPageViewBudget) and
+// takes a call that fails or times out as a miss, then mints directly. A page view never fails
+// because of its Store. A value passed to Set, or returned by Get, is not changed afterwards by
+// whoever passed it.
+type Store interface {
+	// Get returns the value stored under key, or nil and no error when there is none.
+	Get(ctx context.Context, key string) ([]byte, error)
+	// Set stores value under key for at most ttl (> 0), replacing any value there.
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// Lease asks for the sole right to mint key's session, for at most ttl. granted reports
+	// whether this caller got it; release, non-nil when granted, gives it back early and only
+	// if this caller still holds it. A Store shared by one process may grant every lease.
+	Lease(ctx context.Context, key string, ttl time.Duration) (release func(), granted bool, err error)
+}
