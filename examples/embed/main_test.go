@@ -55,7 +55,7 @@ func (b *browser) do(method, path string, form url.Values, header http.Header) (
 // page, fetch the token, and check through the fake what the token carries.
 func TestEmbedding(t *testing.T) {
 	exampletest.RunAgainstFake(t, func(w io.Writer) error {
-		app, err := start(w, "127.0.0.1:0", defaultSDKURL)
+		app, err := start(w, config{addr: "127.0.0.1:0", sdkURL: defaultSDKURL, margin: defaultRefreshMargin})
 		require.NoError(t, err)
 		defer func() { require.NoError(t, app.Close()) }()
 		require.NotNil(t, app.Fake, "no credentials: the embedded fake")
