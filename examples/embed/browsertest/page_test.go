@@ -219,6 +219,8 @@ func writeScreenshot(t *testing.T, tab context.Context) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
 	defer cancel()
+	// A modest viewport that holds the header, the status and the provider: a small PNG.
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(800, 400)))
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
 	path := filepath.Join(repoRoot, screenshotPath)
