@@ -14,7 +14,10 @@
 //
 //	go run ./examples/embed -session-lifetime 20s -refresh-margin 10s
 //
-// The page is tested in headless Chromium by the module in browsertest (see its README).
+// Its page is tested in headless Chromium by browsertest, a module of its own (it needs Debian's
+// chromium package; without it the test skips):
+//
+//	cd examples/embed/browsertest && go test ./...
 package main
 
 import (

@@ -94,7 +94,8 @@ func startEmbed(t *testing.T, bin string, fake *reeflowtest.Server, args ...stri
 	return nil
 }
 
-// get requests path from the app with the cookies given, as another request of the same user.
+// do sends a request to the app with the cookies given, as another request of the same user
+// would, and returns the response, not following a redirect, and its body.
 func (a *embedApp) do(t *testing.T, method, path string, cookies []*http.Cookie) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, a.URL+path, nil)
