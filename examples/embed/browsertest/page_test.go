@@ -26,8 +26,8 @@ var updateScreenshot = flag.Bool("update-screenshot", false, "write "+screenshot
 // screenshotPath is the screenshot the embedding guide shows.
 const screenshotPath = "docs/images/embed-page.png"
 
-// The tokens' lifetime and refresh margin in TestPageRefreshesAndLogsOut: short, so that the
-// page's refresh comes within seconds. The page fetches the next token when half the margin is
+// The tokens' lifetime and refresh margin in TestPage's first run: short, so that the page's
+// refresh comes within seconds. The page fetches the next token when half the margin is
 // left.
 const (
 	lifetime = 8 * time.Second
@@ -37,9 +37,9 @@ const (
 // tokenPath is the token endpoint of examples/embed.
 const tokenPath = "/reeflow/session"
 
-// The page in Chromium, in three runs of examples/embed side by side, each on a fake Reeflow
-// of its own: the flow a user sees, a rate-limited Reeflow, and a web component that did not
-// load.
+// TestPage drives the page in Chromium, in three runs of examples/embed side by side, each on a
+// fake Reeflow of its own: the flow a user sees, a rate-limited Reeflow, and a web component
+// that did not load.
 func TestPage(t *testing.T) {
 	browser := startChromium(t)
 	bin := buildEmbed(t)
