@@ -7,6 +7,17 @@
 // With REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET set it mints real tokens; otherwise it runs
 // on an embedded fake Reeflow server, whose tokens a real dashboard would refuse but which shows
 // the whole flow.
+//
+// -session-lifetime and -refresh-margin set the tokens' lifetime and how long a token handed to
+// the page stays valid (embedding.WithSessionLifetime, embedding.WithRefreshMargin); the page
+// fetches a new token when half the margin is left. Short values show the refresh within seconds:
+//
+//	go run ./examples/embed -session-lifetime 20s -refresh-margin 10s
+//
+// Its page is tested in headless Chromium by browsertest, a module of its own (it needs Debian's
+// chromium package; without it the test skips):
+//
+//	cd examples/embed/browsertest && go test ./...
 package main
 
 import (
@@ -42,13 +53,27 @@ const defaultSDKURL = "https://cdn.reeflow.com/sdk/latest/reeflow.js"
 // tokenPath is the endpoint the page fetches its session token from.
 const tokenPath = "/reeflow/session"
 
+// defaultRefreshMargin is embedding.Cache's default, spelled out for the page's timer.
+const defaultRefreshMargin = 5 * time.Minute
+
+// config is what the command line sets.
+type config struct {
+	addr     string
+	sdkURL   string
+	lifetime time.Duration // 0: Reeflow's default
+	margin   time.Duration
+}
+
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
-	sdkURL := flag.String("sdk-url", defaultSDKURL, "location of Reeflow's web components script (assumed, see the source)")
+	cfg := config{}
+	flag.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "listen address")
+	flag.StringVar(&cfg.sdkURL, "sdk-url", defaultSDKURL, "location of Reeflow's web components script (assumed, see the source)")
+	flag.DurationVar(&cfg.lifetime, "session-lifetime", 0, "lifetime of the session tokens (0: Reeflow's default, one hour)")
+	flag.DurationVar(&cfg.margin, "refresh-margin", defaultRefreshMargin, "how long a token handed to the page stays valid at least")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app, err := start(os.Stdout, *addr, *sdkURL)
+	app, err := start(os.Stdout, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "embed:", err)
 		os.Exit(1)
@@ -69,26 +94,34 @@ type server struct {
 	release func()
 }
 
-// start serves the application on addr and tells w where.
-func start(w io.Writer, addr, sdkURL string) (*server, error) {
+// start serves the application on cfg.addr and tells w where.
+func start(w io.Writer, cfg config) (*server, error) {
 	logger := slog.New(slog.NewTextHandler(w, nil))
 	client, fake, release, err := newClient(w, logger)
 	if err != nil {
 		return nil, err
 	}
 	// One cache per client, shared by every request: a user's token is reused across page
-	// views until it has less than 5 minutes left.
-	cache, err := embedding.NewCache(client.Sessions)
+	// views until it has less than the refresh margin left.
+	cacheOpts := []embedding.Option{embedding.WithRefreshMargin(cfg.margin)}
+	margin := cfg.margin
+	if cfg.lifetime != 0 {
+		cacheOpts = append(cacheOpts, embedding.WithSessionLifetime(cfg.lifetime))
+		margin = min(margin, cfg.lifetime/2) // as the cache caps it
+	}
+	cache, err := embedding.NewCache(client.Sessions, cacheOpts...)
 	if err != nil {
 		release()
 		return nil, err
 	}
-	handler, err := newApp(cache.Get, sdkURL, logger)
+	// The page asks for a new token when half the margin is left: the cache then mints one,
+	// and a slow request still gets it before the old one expires.
+	handler, err := newApp(cache.Get, cfg.sdkURL, margin/2, logger)
 	if err != nil {
 		release()
 		return nil, err
 	}
-	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", addr)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", cfg.addr)
 	if err != nil {
 		release()
 		return nil, err
@@ -154,8 +187,9 @@ var users = map[string]user{
 
 // app is the web application: its login sessions and pages.
 type app struct {
-	page   *template.Template
-	sdkURL string
+	page          *template.Template
+	sdkURL        string
+	refreshBefore time.Duration // how long before a token expires the page fetches the next
 
 	mu       sync.Mutex
 	sessions map[string]string // login session ID → user ID
@@ -166,12 +200,12 @@ var pageHTML string
 
 const sessionCookie = "demo_session"
 
-func newApp(mint func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error), sdkURL string, logger *slog.Logger) (http.Handler, error) {
+func newApp(mint func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error), sdkURL string, refreshBefore time.Duration, logger *slog.Logger) (http.Handler, error) {
 	page, err := template.New("page").Parse(pageHTML)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{page: page, sdkURL: sdkURL, sessions: map[string]string{}}
+	a := &app{page: page, sdkURL: sdkURL, refreshBefore: refreshBefore, sessions: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("POST /login", a.login)
@@ -216,11 +250,12 @@ func (a *app) currentUser(r *http.Request) (user, bool) {
 
 func (a *app) home(w http.ResponseWriter, r *http.Request) {
 	data := struct {
-		User      *user
-		Users     map[string]user
-		SDKURL    string
-		TokenPath string
-	}{Users: users, SDKURL: a.sdkURL, TokenPath: tokenPath}
+		User            *user
+		Users           map[string]user
+		SDKURL          string
+		TokenPath       string
+		RefreshBeforeMS int64
+	}{Users: users, SDKURL: a.sdkURL, TokenPath: tokenPath, RefreshBeforeMS: a.refreshBefore.Milliseconds()}
 	if u, ok := a.currentUser(r); ok {
 		data.User = &u
 	}

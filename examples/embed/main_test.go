@@ -55,7 +55,7 @@ func (b *browser) do(method, path string, form url.Values, header http.Header) (
 // page, fetch the token, and check through the fake what the token carries.
 func TestEmbedding(t *testing.T) {
 	exampletest.RunAgainstFake(t, func(w io.Writer) error {
-		app, err := start(w, "127.0.0.1:0", defaultSDKURL)
+		app, err := start(w, config{addr: "127.0.0.1:0", sdkURL: defaultSDKURL, margin: defaultRefreshMargin})
 		require.NoError(t, err)
 		defer func() { require.NoError(t, app.Close()) }()
 		require.NotNil(t, app.Fake, "no credentials: the embedded fake")
@@ -77,6 +77,7 @@ func TestEmbedding(t *testing.T) {
 		assert.Contains(t, body, `<reeflow-provider id="reeflow">`)
 		assert.Contains(t, body, `<script src="`+defaultSDKURL+`" defer></script>`)
 		assert.Contains(t, body, `const tokenPath = "/reeflow/session";`)
+		assert.Regexp(t, `const refreshBefore = +150000 *;`, body, "half the default refresh margin, in ms")
 		assert.NotContains(t, body, "eyJ", "the token is fetched, never rendered into the page")
 		assert.Contains(t, body, `fetch(tokenPath, { method: "POST", credentials: "same-origin"`)
 		assert.Contains(t, body, `provider.setAttribute("auth-token", session.token);`)
@@ -125,4 +126,43 @@ func TestEmbedding(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "logged out")
 		return nil
 	}, "Open http://127.0.0.1:", "log in as Alice or Bob", "status=401")
+}
+
+// TestStartTiming checks that -session-lifetime and -refresh-margin reach the cache, which
+// refuses bad values at start-up, and the page, which fetches the next token when half the
+// margin (capped at half the lifetime, as the cache caps it) is left.
+func TestStartTiming(t *testing.T) {
+	exampletest.RunAgainstFake(t, func(w io.Writer) error {
+		for _, bad := range []config{
+			{margin: 0},
+			{margin: -time.Second},
+			{margin: time.Minute, lifetime: -time.Second},
+			{margin: time.Minute, lifetime: 25 * time.Hour},
+		} {
+			bad.addr, bad.sdkURL = "127.0.0.1:0", defaultSDKURL
+			app, err := start(w, bad)
+			if !assert.Error(t, err, "%+v", bad) {
+				require.NoError(t, app.Close())
+			}
+		}
+		for _, c := range []struct {
+			lifetime, margin time.Duration
+			want             string
+		}{
+			{0, 10 * time.Second, `const refreshBefore = +5000 *;`},
+			{8 * time.Second, 4 * time.Second, `const refreshBefore = +2000 *;`},
+			{8 * time.Second, time.Minute, `const refreshBefore = +2000 *;`}, // the margin capped at 4 s
+		} {
+			app, err := start(w, config{addr: "127.0.0.1:0", sdkURL: defaultSDKURL, lifetime: c.lifetime, margin: c.margin})
+			require.NoError(t, err)
+			jar, err := cookiejar.New(nil)
+			require.NoError(t, err)
+			b := &browser{t: t, http: &http.Client{Jar: jar}, base: app.URL}
+			_, body := b.do("POST", "/login", url.Values{"user": {"alice"}}, nil)
+			assert.Regexp(t, c.want, body, "lifetime %s, margin %s (html/template pads a number in JavaScript)", c.lifetime, c.margin)
+			b.http.CloseIdleConnections()
+			require.NoError(t, app.Close())
+		}
+		return nil
+	})
 }
