@@ -306,4 +306,3 @@ func provisionTenant(ctx context.Context, client *reeflow.Client, tenant string)
 	}
 	return nil
 }
-
