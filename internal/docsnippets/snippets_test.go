@@ -111,7 +111,10 @@ func readmeErrors(ctx context.Context, client *reeflow.Client, id string) error 
 	return nil
 }
 
-// readmeOptions is README.md's "Options" snippet.
+// readmeOptions is README.md's "Options" snippet, which shows the options, not the error
+// handling between the calls.
+//
+//nolint:ineffassign,staticcheck // verbatim from README.md
 func readmeOptions(ctx context.Context, logger *slog.Logger, id string) error {
 	client, err := reeflow.NewClient(reeflow.WithMaxRetries(5), reeflow.WithLogger(logger))
 	conns, err := client.Connections.List(ctx, reeflow.WithMaxRetries(0)) // this call only: no retries
@@ -134,6 +137,8 @@ func TestProvisioning(t *testing.T) {
 }
 
 // optionsPerCall is docs/options.md's first snippet.
+//
+//nolint:ineffassign,staticcheck // verbatim from docs/options.md
 func optionsPerCall(ctx context.Context) error {
 	client, err := reeflow.NewClient(reeflow.WithMaxRetries(5))
 	conns, err := client.Connections.List(ctx, reeflow.WithMaxRetries(0)) // this call: no retries
