@@ -26,6 +26,23 @@ type resetServer struct {
 	url      string
 	client   *http.Client
 	received atomic.Int32
+	resent   chan struct{} // closed when a request arrives a second time
+}
+
+// cancelOnResend returns a context that ends when the server receives a request a second time:
+// a re-send is the failure these tests look for, and net/http would otherwise repeat it until
+// a deadline, which on a busy machine could also expire before the first request arrived.
+func (s *resetServer) cancelOnResend(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		select {
+		case <-s.resent:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx
 }
 
 func newResetServer(t *testing.T) *resetServer {
@@ -41,7 +58,8 @@ func newResetServer(t *testing.T) *resetServer {
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: cert, NextProtos: []string{"h2"}, MinVersion: tls.VersionTLS12})
 	require.NoError(t, err)
 	s := &resetServer{
-		url: "https://" + ln.Addr().String(),
+		resent: make(chan struct{}),
+		url:    "https://" + ln.Addr().String(),
 		client: &http.Client{Transport: &http.Transport{
 			TLSClientConfig:   &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
 			ForceAttemptHTTP2: true,
@@ -107,7 +125,9 @@ func (s *resetServer) serve(conn net.Conn) {
 			}
 		}
 		if ended != 0 {
-			s.received.Add(1)
+			if s.received.Add(1) == 2 {
+				close(s.resent)
+			}
 			if fr.WriteRSTStream(ended, http2.ErrCodeRefusedStream) != nil {
 				return
 			}
@@ -136,9 +156,7 @@ func TestCreateReachesTheServerAtMostOnce(t *testing.T) {
 				srv := newResetServer(t)
 				client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.url), reeflow.WithHTTPClient(srv.client), auth)
 				require.NoError(t, err)
-				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-				defer cancel()
-				require.Error(t, call(ctx, client))
+				require.Error(t, call(srv.cancelOnResend(t), client))
 				assert.Equal(t, int32(1), srv.received.Load(), "the request reached the server once")
 			})
 			t.Run(name+"/HTTP1", func(t *testing.T) {
@@ -171,8 +189,6 @@ func TestBodylessPostReachesTheServerOnce(t *testing.T) {
 	srv := newResetServer(t)
 	client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.url), reeflow.WithHTTPClient(srv.client), reeflow.WithBasicAuth(docKeyID, docSecret))
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	require.Error(t, client.Do(ctx, http.MethodPost, "embedded-users/u_1/disable", nil, nil))
+	require.Error(t, client.Do(srv.cancelOnResend(t), http.MethodPost, "embedded-users/u_1/disable", nil, nil))
 	assert.Equal(t, int32(1), srv.received.Load())
 }

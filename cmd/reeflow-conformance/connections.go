@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/reeflow/reeflow-go/internal/safetext"
 )
 
 // connectionFields are the fields openapi.yaml assumes a connection has.
@@ -203,7 +205,7 @@ func (p *probe) checkConnectionLifecycle(ctx context.Context) {
 		cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 		defer cancel()
 		if lookup {
-			id = p.findConnection(cleanupCtx, name)
+			id = p.findPendingConnection(cleanupCtx, name)
 		}
 		if id != "" {
 			p.deleteConnection(cleanupCtx, id, name)
@@ -290,33 +292,61 @@ func (p *probe) connectionEvidence(r reply, obj map[string]json.RawMessage, stat
 
 // deleteConnection is the clean-up of checkConnectionLifecycle: it runs even when a step
 // failed, the run's deadline passed or the budget is spent, and says so if it cannot delete.
+// The ID and the reply are the server's text: escaped and bounded before they are printed.
 func (p *probe) deleteConnection(ctx context.Context, id, name string) {
 	r := p.sendUnbudgeted(ctx, http.MethodDelete, "/connections/"+url.PathEscape(id), nil, p.withBasic)
+	shownID := p.safe(id, safetext.MaxID)
 	switch {
 	case r.ok():
-		fmt.Fprintf(p.stderr, "reeflow-conformance: deleted the throwaway connection %s\n", id)
+		fmt.Fprintf(p.stderr, "reeflow-conformance: deleted the throwaway connection %s\n", shownID)
 	case r.status == http.StatusNotFound:
-		fmt.Fprintf(p.stderr, "reeflow-conformance: the throwaway connection %s is gone\n", id)
+		fmt.Fprintf(p.stderr, "reeflow-conformance: the throwaway connection %s is gone\n", shownID)
 	default:
-		p.leftBehind = fmt.Sprintf("could not delete the throwaway connection %s (%q): %s; delete it in the Reeflow Console", id, name, r)
+		p.leftBehind = fmt.Sprintf("could not delete the throwaway connection %s (%q): %s; delete it in the Reeflow Console",
+			shownID, name, p.safe(r.String(), maxEvidence))
 	}
 }
 
-// findConnection returns the ID of the connection named name, or "" when there is none.
-func (p *probe) findConnection(ctx context.Context, name string) string {
+// recheckPauses are the pauses before each new look for a throwaway connection whose create got
+// no usable answer: a server still creating it when the probe gave up (Ctrl-C, a timeout) may
+// finish a moment later. About 7 seconds in all, well within the clean-up's 20.
+var recheckPauses = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
+
+// findPendingConnection looks for the connection named name until it appears, or the pauses
+// are spent; then it reports that the connection may still appear.
+func (p *probe) findPendingConnection(ctx context.Context, name string) string {
+	for i := 0; ; i++ {
+		id, ok := p.findConnection(ctx, name)
+		switch {
+		case !ok:
+			return "" // could not look: findConnection said so
+		case id != "":
+			return id
+		case i == len(recheckPauses) || p.sleep(ctx, recheckPauses[i]) != nil:
+			p.leftBehind = fmt.Sprintf("the create of the throwaway connection %q got no answer and the connection was not "+
+				"found, but the server may still create it: if it appears, delete it in the Reeflow Console", name)
+			return ""
+		}
+	}
+}
+
+// findConnection returns the ID of the connection named name, or "" when there is none; ok is
+// false when it could not look, which it records in leftBehind.
+func (p *probe) findConnection(ctx context.Context, name string) (id string, ok bool) {
 	r := p.sendUnbudgeted(ctx, http.MethodGet, "/connections", nil, p.withBasic)
 	elems, _, _, err := listShape(r.body)
 	if !r.ok() || err != nil {
-		p.leftBehind = fmt.Sprintf("could not check whether the throwaway connection %q was created (GET /connections: %s); look for it in the Reeflow Console", name, r)
-		return ""
+		p.leftBehind = fmt.Sprintf("could not check whether the throwaway connection %q was created (GET /connections: %s); look for it in the Reeflow Console",
+			name, p.safe(r.String(), maxEvidence))
+		return "", false
 	}
 	for _, e := range elems {
-		var n, id string
+		var n string
 		if json.Unmarshal(e["name"], &n) == nil && n == name && json.Unmarshal(e["id"], &id) == nil {
-			return id
+			return id, true
 		}
 	}
-	return ""
+	return "", true
 }
 
 func randomHex(n int) string {

@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/reeflow/reeflow-go/internal/fakeapi"
+	"github.com/reeflow/reeflow-go/internal/safetext"
 	"github.com/reeflow/reeflow-go/reeflow"
 )
 
@@ -252,6 +253,12 @@ func (p *probe) redact(s string) string {
 		}
 	}
 	return strings.ReplaceAll(s, p.cfg.keyID, "[key ID]")
+}
+
+// safe makes server-chosen text fit for the terminal: secrets redacted first (a secret cut in
+// two would escape redaction), then escaped and bounded to limit bytes, as the report is.
+func (p *probe) safe(s string, limit int) string {
+	return safetext.Clean(p.redact(s), limit)
 }
 
 // keepSecret adds a value to what redact scrubs.

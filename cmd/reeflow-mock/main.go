@@ -4,14 +4,17 @@
 //	go run ./cmd/reeflow-mock                     # http://127.0.0.1:4010
 //	go run ./cmd/reeflow-mock -addr 127.0.0.1:9000 -tls
 //	go run ./cmd/reeflow-mock -seed connections.json -log-requests
+//	go run ./cmd/reeflow-mock -fault 'POST /sessions status=503 retry-after=2s times=1'
 //
 // The default key comes from REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET when they are set;
 // otherwise a random key is created and printed. Each request is logged on one line, without
 // credentials; -log-requests adds its query, headers and JSON body, secrets redacted. -seed
-// loads connections from a JSON file (see seed.go for its format). It listens on loopback
-// addresses only unless -allow-remote says otherwise, and cuts clients that are slow to send a
-// request (-read-timeout) or that hold an idle connection (-idle-timeout). SIGINT or SIGTERM
-// stops it cleanly.
+// loads connections from a JSON file (see seed.go for its format). -fault, repeatable, makes
+// the requests of a method and path fail with a status, wait, or lose their connection, as
+// reeflowtest.Fault does, so that a client in any language can test its error handling (see
+// -help for the syntax). It listens on loopback addresses only unless -allow-remote says
+// otherwise, and cuts clients that are slow to send a request (-read-timeout) or that hold an
+// idle connection (-idle-timeout). SIGINT or SIGTERM stops it cleanly.
 package main
 
 import (
@@ -51,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, started f
 	logRequests := flags.Bool("log-requests", false, "log each request's query, headers and JSON body, secrets redacted")
 	readTimeout := flags.Duration("read-timeout", 10*time.Second, "longest time a client may take to send a request")
 	idleTimeout := flags.Duration("idle-timeout", 60*time.Second, "longest time an idle keep-alive connection stays open")
+	var faults faultFlags
+	flags.Var(&faults, "fault", faultUsage)
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -99,6 +104,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, started f
 			return fmt.Errorf("-seed %s: %w", *seedFile, err)
 		}
 	}
+	for _, f := range faults {
+		srv.AddFault(f) // checked by the flag already
+	}
 
 	fmt.Fprintf(stdout, "reeflow-mock: fake Reeflow API on %s\n", srv.URL)
 	if *allowRemote {
@@ -106,6 +114,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, started f
 	}
 	if len(seed) > 0 {
 		fmt.Fprintf(stdout, "seeded %d connections from %s\n", len(seed), *seedFile)
+	}
+	if len(faults) > 0 {
+		fmt.Fprintf(stdout, "injecting %d fault(s) given by -fault\n", len(faults))
 	}
 	if fromEnv {
 		fmt.Fprintf(stdout, "default key: %s (secret from %s)\n", srv.Key().ID, "REEFLOW_API_KEY_SECRET")

@@ -76,6 +76,13 @@ func (s *Server) AddFault(f Fault) {
 	s.faults.add(af)
 }
 
+// Validate reports what AddFault would refuse in f, for programs that take faults from their
+// users (reeflow-mock -fault) and must say what is wrong before serving.
+func (f Fault) Validate() error {
+	_, err := newActiveFault(f)
+	return err
+}
+
 // activeFault is a Fault with its path matcher and the uses it has left.
 type activeFault struct {
 	Fault

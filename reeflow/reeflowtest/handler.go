@@ -12,6 +12,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 	middleware "github.com/oapi-codegen/nethttp-middleware"
 
 	"github.com/reeflow/reeflow-go/internal/fakeapi"
@@ -19,8 +20,9 @@ import (
 
 // newHandler serves the API of openapi.yaml: requests are validated against the spec, then
 // routed to the generated strict server, which calls the fake's handlers. It also returns the
-// routes it serves, as net/http patterns ("GET /connections/{connection_id}").
-func newHandler(st *state, spec *openapi3.T) (http.Handler, []string, error) {
+// routes it serves, as net/http patterns ("GET /connections/{connection_id}"). With
+// unknownFields, the fields a body's schema does not declare are dropped before validation.
+func newHandler(st *state, spec *openapi3.T, unknownFields bool) (http.Handler, []string, error) {
 	mux := &patternRecorder{ServeMux: http.NewServeMux()}
 	mux.ServeMux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeRouteNotFound(w, r) })
 	strict := fakeapi.NewStrictHandlerWithOptions(&api{st: st, spec: spec}, nil, fakeapi.StrictHTTPServerOptions{
@@ -51,7 +53,15 @@ func newHandler(st *state, spec *openapi3.T) (http.Handler, []string, error) {
 			writeValidationError(w, validationMessages(err))
 		},
 	})
-	return rejectMalformedJSON(validate(routes)), mux.patterns, nil
+	validated := validate(routes)
+	if unknownFields {
+		router, err := gorillamux.NewRouter(spec) // after the validator dropped the servers, as its own router does
+		if err != nil {
+			return nil, nil, fmt.Errorf("reeflowtest: route the spec: %w", err)
+		}
+		validated = dropUnknownFields(router, validated)
+	}
+	return rejectMalformedJSON(validated), mux.patterns, nil
 }
 
 // patternRecorder is a ServeMux that remembers the patterns registered on it.

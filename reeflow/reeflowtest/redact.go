@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -14,21 +15,65 @@ import (
 const redacted = "[REDACTED]"
 
 // sensitiveNameParts mark a header, query parameter or JSON field as holding a credential or a
-// secret. Matching on parts of the name, not on a list of Reeflow's fields, keeps the secrets of
-// custom routes (Server.Handle) out of the log too, at the price of redacting a harmless
-// "token_count".
-var sensitiveNameParts = []string{"authorization", "cookie", "credential", "passwd", "password", "secret", "signature", "token"}
+// secret when the name, folded to lower case and stripped of "_", "-", "." and spaces, contains
+// one. Matching on parts of the name, not on a list of Reeflow's fields, keeps the secrets of
+// custom routes (Server.Handle) and of config types the fake does not know yet (a BigQuery
+// service-account key's "private_key", a Snowflake "programmatic_access_token") out of the
+// log too, at the price of redacting a harmless "token_count" or "private_key_id". To cover a
+// new kind of secret, extend this list or sensitiveNameSuffixes.
+var sensitiveNameParts = []string{
+	"accesskey", "apikey", "authorization", "cookie", "credential", "passphrase", "passwd",
+	"password", "privatekey", "pwd", "secret", "signature", "token",
+}
+
+// sensitiveNameSuffixes mark a name that ends in one ("pass", "db_pass", "key", "signing_key")
+// as sensitive too: as parts they would match far too much ("passthrough", "keyword").
+var sensitiveNameSuffixes = []string{"key", "pass"}
 
 func sensitiveName(name string) bool {
 	// encoding/json matches field names case-insensitively with Unicode folding, so "paſſword"
 	// (long s) fills a Password field: fold the same way before matching.
-	name = strings.Map(foldToASCII, name)
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune("_-. ", r) {
+			return -1
+		}
+		return foldToASCII(r)
+	}, name)
 	for _, part := range sensitiveNameParts {
 		if strings.Contains(name, part) {
 			return true
 		}
 	}
+	for _, suffix := range sensitiveNameSuffixes {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
 	return false
+}
+
+// keptHeaders are headers named like a secret that carry none: X-API-Key holds only the key ID,
+// which a test asserts on.
+var keptHeaders = map[string]bool{"X-Api-Key": true}
+
+// urlPassword finds the password of a URL's user info ("postgres://user:pw@host/db"), and
+// passwordPair a password in a key=value connection string ("host=h password=pw",
+// "Server=h;Pwd=pw;"): values whose field names say nothing, such as a "dsn".
+var (
+	urlPassword  = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s]*@`)
+	passwordPair = regexp.MustCompile(`(?i)\b((?:password|passwd|pwd|pass)\s*=\s*)('[^']*'|"[^"]*"|[^\s;&,]*)`)
+)
+
+// redactString replaces the passwords inside a string value whose name is not sensitive.
+func redactString(v string) string {
+	v = urlPassword.ReplaceAllString(v, "${1}"+redacted+"@")
+	return passwordPair.ReplaceAllStringFunc(v, func(m string) string {
+		sub := passwordPair.FindStringSubmatch(m)
+		if sub[2] == "" {
+			return m
+		}
+		return sub[1] + redacted
+	})
 }
 
 // redactHeader copies h with the values of sensitive headers replaced. Authorization headers
@@ -36,8 +81,11 @@ func sensitiveName(name string) bool {
 func redactHeader(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for name, values := range h {
-		if !sensitiveName(name) {
-			out[name] = append([]string(nil), values...)
+		if keptHeaders[http.CanonicalHeaderKey(name)] || !sensitiveName(name) {
+			out[name] = make([]string, len(values))
+			for i, v := range values {
+				out[name][i] = redactString(v)
+			}
 			continue
 		}
 		out[name] = make([]string, len(values))
@@ -64,11 +112,11 @@ func redactHeaderValue(name, value string) string {
 func redactQuery(raw string) url.Values {
 	values, _ := url.ParseQuery(raw) // a malformed pair is skipped, as net/http does
 	for name, vs := range values {
-		if !sensitiveName(name) {
-			continue
-		}
 		for i, v := range vs {
-			if v != "" {
+			switch {
+			case !sensitiveName(name):
+				vs[i] = redactString(v)
+			case v != "":
 				vs[i] = redacted
 			}
 		}
@@ -112,8 +160,21 @@ func redactValue(v any) any {
 		for i, item := range v {
 			v[i] = redactValue(item)
 		}
+	case string:
+		if !looksLikeJSONContainer(v) {
+			return redactString(v)
+		}
+		if nested := redactJSON([]byte(v)); nested != nil {
+			return string(nested) // a key file sent as a string: {"key_json": "{\"private_key\": …}"}
+		}
+		return redactString(v)
 	}
 	return v
+}
+
+func looksLikeJSONContainer(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[")
 }
 
 // foldToASCII maps a rune to the lower-case ASCII letter it folds to, if any (K for the Kelvin

@@ -21,14 +21,15 @@ type Request struct {
 	// Path is the path as sent, escaped, such as "/connections/conn_1".
 	Path string
 	// Query holds the query parameters; the values of parameters named like a secret are
-	// "[REDACTED]".
+	// "[REDACTED]", and so is the password inside any URL or connection string.
 	Query url.Values
 	// Header holds the request headers. Authorization keeps its scheme ("Basic [REDACTED]");
 	// X-API-Signature, cookies and any header named like a secret or token are "[REDACTED]".
 	// X-API-Key, which carries only the key ID, is kept.
 	Header http.Header
-	// Body is the JSON body with the value of every field named like a password, secret or token
-	// "[REDACTED]" at any depth (empty values are kept). It is nil when the request had no body
+	// Body is the JSON body with the value of every field named like a password, secret, token
+	// or key ("private_key", "api_key") "[REDACTED]" at any depth (empty values are kept), and
+	// the password inside any URL or connection string ("postgres://u:[REDACTED]@h/db"). It is nil when the request had no body
 	// or a body that is not JSON, which cannot be redacted and so is not kept.
 	Body json.RawMessage
 	// KeyID and AuthMode are the API key and the mode (reeflow.AuthBasic or reeflow.AuthHMAC)

@@ -144,9 +144,9 @@ func TestRefusedRoutes(t *testing.T) {
 		h                     http.Handler
 		want                  string
 	}{
-		{"ambiguous with the API", "GET", "/connections/{id}", ok, `conflicts with pattern "GET /connections/{connection_id}"`},
-		{"the API's own route", "POST", "/sessions", ok, `conflicts with pattern "POST /sessions"`},
-		{"registered twice", "GET", "/mine", ok, `conflicts with pattern "GET /mine"`},
+		{"ambiguous with the API", "GET", "/{kind}/conn_1", ok, `"GET /connections/{connection_id}" conflicts with pattern "GET /{kind}/conn_1"`},
+		{"registered twice", "GET", "/mine", ok, `"GET /mine" is already handled`},
+		{"registered twice, other wildcard names", "GET", "/{a}/{b}", ok, `"GET /{x}/{y}" is already handled`},
 		{"empty method", "", "/x", ok, "empty method"},
 		{"lower-case method", "get", "/x", ok, `method "get" is not an upper-case HTTP method`},
 		{"method in the pattern", "GET", "GET /x", ok, `the pattern must start with "/"`},
@@ -159,6 +159,7 @@ func TestRefusedRoutes(t *testing.T) {
 			rec := &fatalRecorder{TB: t}
 			srv := reeflowtest.NewServer(rec)
 			srv.Handle("GET", "/mine", ok)
+			srv.Handle("GET", "/{x}/{y}", ok)
 			require.Empty(t, rec.messages)
 			srv.Handle(tc.method, tc.pattern, tc.h)
 			require.Len(t, rec.messages, 1)

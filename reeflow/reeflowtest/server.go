@@ -57,6 +57,7 @@ type config struct {
 	logLimit      int
 	readTimeout   time.Duration
 	idleTimeout   time.Duration
+	unknownFields bool
 }
 
 // Default connection timeouts; see WithTimeouts.
@@ -164,7 +165,7 @@ func Start(opts ...Option) (*Server, error) {
 	s := &Server{state: st, spec: spec, logger: cfg.logger, readTimeout: cfg.readTimeout, closing: make(chan struct{})}
 	s.log.limit = cfg.logLimit
 	var apiPatterns []string
-	if s.handler, apiPatterns, err = newHandler(st, spec); err != nil {
+	if s.handler, apiPatterns, err = newHandler(st, spec, cfg.unknownFields); err != nil {
 		return nil, err
 	}
 	if s.routes, err = newCustomRoutes(apiPatterns); err != nil {
