@@ -19,8 +19,8 @@ func seal(aead cipher.AEAD, redisKey string, value []byte) []byte {
 	out := make([]byte, 1+aead.NonceSize(), 1+aead.NonceSize()+len(value)+aead.Overhead())
 	out[0] = sealVersion
 	nonce := out[1:]
-	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (it crashes the program instead)
-	return aead.Seal(out, nonce, value, additionalData(redisKey))
+	_, _ = rand.Read(nonce)                                       // crypto/rand.Read never fails (it crashes the program instead)
+	return aead.Seal(out, nonce, value, additionalData(redisKey)) //nolint:gosec // G407 is wrong here: the nonce comes from crypto/rand just above
 }
 
 // open decrypts a value sealed by seal under redisKey with any of aeads.

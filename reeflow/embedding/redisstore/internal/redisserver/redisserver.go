@@ -4,6 +4,7 @@ package redisserver
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +65,7 @@ func start(path string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(path,
+	cmd := exec.Command(path, //nolint:gosec // redis-server from the PATH, with our own flags
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", "",
 		"--daemonize", "no", "--protected-mode", "yes")
@@ -108,7 +109,7 @@ func start(path string) (*Server, error) {
 
 // freePort returns a loopback TCP port that was free a moment ago.
 func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
