@@ -3,6 +3,7 @@ package embedding_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/embedding"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
@@ -98,12 +100,29 @@ type result struct {
 	err  error
 }
 
-// awaitWaiters returns once n callers wait for the call for p. It fails the test if that has
-// not happened after a minute, far longer than it takes even on a busy machine: a cache that
-// lines callers up differently would otherwise hang the test.
+// eventTimeout bounds every wait for an event in these tests, far longer than any event takes
+// even on a busy machine: a broken cache fails a test within seconds instead of hanging it.
+const eventTimeout = 10 * time.Second
+
+// recv returns the next value from ch, failing the test if none comes within eventTimeout.
+func recv[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	timer := time.NewTimer(eventTimeout)
+	defer timer.Stop()
+	select {
+	case v := <-ch:
+		return v
+	case <-timer.C:
+		t.Fatalf("%s did not happen within %s", what, eventTimeout)
+		panic("unreachable")
+	}
+}
+
+// awaitWaiters returns once n callers wait for the call for p, failing the test if that has not
+// happened within eventTimeout.
 func awaitWaiters(t *testing.T, cache *embedding.Cache, p reeflow.CreateSessionParams, n int) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(eventTimeout)
 	for embedding.WaitersForTest(cache, p) != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d callers wait for the call, never %d", embedding.WaitersForTest(cache, p), n)
@@ -203,13 +222,14 @@ type gate struct {
 	cancelled []bool
 }
 
-// newGatedCache is a cache whose calls to Reeflow wait at a gate.
-func newGatedCache(t *testing.T) (*fixture, *gate, *embedding.Cache) {
+// newGatedCache is a cache whose calls to Reeflow wait at a gate. Its page-view budget is long
+// enough never to end a call that waits at the gate while a test lines callers up.
+func newGatedCache(t *testing.T, opts ...embedding.Option) (*fixture, *gate, *embedding.Cache) {
 	t.Helper()
 	f := newFixture(t)
 	g := &gate{base: f.srv.HTTPClient().Transport, release: make(chan struct{}), arrivals: make(chan struct{}, 1000)}
 	client := f.srv.Client(reeflow.WithMaxRetries(0), reeflow.WithHTTPClient(&http.Client{Transport: g}))
-	return f, g, newCache(t, client, f.clock)
+	return f, g, newCache(t, client, f.clock, append([]embedding.Option{embedding.WithPageViewBudget(time.Hour)}, opts...)...)
 }
 
 func (g *gate) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -237,8 +257,11 @@ func (g *gate) RoundTrip(req *http.Request) (*http.Response, error) {
 func (g *gate) open() { close(g.release) }
 
 // requests waits for the requests under way, and reports, per request, whether it was cancelled.
-func (g *gate) requests() (cancelled []bool) {
-	g.inFlight.Wait()
+func (g *gate) requests(t *testing.T) (cancelled []bool) {
+	t.Helper()
+	idle := make(chan struct{})
+	go func() { g.inFlight.Wait(); close(idle) }()
+	recv(t, idle, "the end of the requests under way")
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]bool(nil), g.cancelled...)
@@ -267,7 +290,7 @@ func TestCacheStampede(t *testing.T) {
 		distinct[sessions[i]] = true
 	}
 	assert.Len(t, distinct, callers, "each caller gets its own copy, which it may change")
-	assert.Len(t, g.requests(), 1, "one call for 200 callers")
+	assert.Len(t, g.requests(t), 1, "one call for 200 callers")
 	assert.Equal(t, 1, f.minted())
 }
 
@@ -291,7 +314,7 @@ func TestCacheErrorsReachEveryWaiterAndAreNotCached(t *testing.T) {
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, http.StatusInternalServerError, apiErr.StatusCode)
 	}
-	assert.Len(t, g.requests(), 1, "one failed call for all of them")
+	assert.Len(t, g.requests(t), 1, "one failed call for all of them")
 
 	sess, err := cache.Get(context.Background(), alice)
 	require.NoError(t, err, "the error was not cached")
@@ -309,13 +332,13 @@ func TestCacheWaiterLeavesEarly(t *testing.T) {
 	leader := make(chan error, 1)
 	go func() { _, err := cache.Get(leaderCtx, alice); leader <- err }()
 	awaitWaiters(t, cache, alice, 1)
-	<-g.arrivals // the shared call is under way
+	recv(t, g.arrivals, "the shared call") // under way
 	other := make(chan result, 1)
 	go func() { sess, err := cache.Get(context.Background(), alice); other <- result{sess, err} }()
 	awaitWaiters(t, cache, alice, 2)
 
 	cancelLeader()
-	err := <-leader
+	err := recv(t, leader, "the leader's return")
 	require.ErrorIs(t, err, context.Canceled, "the leader returns as soon as its context ends")
 	assert.ErrorContains(t, err, "embedding: waiting for a session token")
 	select {
@@ -325,10 +348,10 @@ func TestCacheWaiterLeavesEarly(t *testing.T) {
 	}
 
 	g.open()
-	got := <-other
+	got := recv(t, other, "the other caller's return")
 	require.NoError(t, got.err, "the other caller got the token")
 	assert.NotEmpty(t, got.sess.Token)
-	assert.Equal(t, []bool{false}, g.requests(), "one call, not cancelled with the leader")
+	assert.Equal(t, []bool{false}, g.requests(t), "one call, not cancelled with the leader")
 	assert.Equal(t, 1, f.minted())
 }
 
@@ -342,18 +365,18 @@ func TestCacheCallIsCancelledWhenEveryWaiterLeft(t *testing.T) {
 	gone := make(chan error, 1)
 	go func() { _, err := cache.Get(ctx, alice); gone <- err }()
 	awaitWaiters(t, cache, alice, 1)
-	<-g.arrivals // the call is under way
+	recv(t, g.arrivals, "the call") // under way
 	cancel()
-	require.ErrorIs(t, <-gone, context.Canceled)
+	require.ErrorIs(t, recv(t, gone, "the caller's return"), context.Canceled)
 
 	next := make(chan result, 1)
 	go func() { sess, err := cache.Get(context.Background(), alice); next <- result{sess, err} }()
 	awaitWaiters(t, cache, alice, 1)
 	g.open()
-	got := <-next
+	got := recv(t, next, "the next caller's return")
 	require.NoError(t, got.err)
 	assert.NotEmpty(t, got.sess.Token)
-	assert.Equal(t, []bool{true, false}, g.requests(), "the abandoned call was cancelled, and the next caller did not join it")
+	assert.Equal(t, []bool{true, false}, g.requests(t), "the abandoned call was cancelled, and the next caller did not join it")
 }
 
 // TestCacheKeepsNoReferenceToTheCallersMaps: a caller that leaves may change its attribute maps
@@ -375,11 +398,11 @@ func TestCacheKeepsNoReferenceToTheCallersMaps(t *testing.T) {
 	}()
 	awaitWaiters(t, cache, mine, 2)
 	cancel()
-	require.ErrorIs(t, <-leader, context.Canceled)
+	require.ErrorIs(t, recv(t, leader, "the leader's return"), context.Canceled)
 	mine.UserAttributes["region"] = "us" // the leader's map, reused for its next request
 
 	g.open()
-	got := <-other
+	got := recv(t, other, "the other caller's return")
 	require.NoError(t, got.err)
 	claims, err := f.srv.ParseSessionToken(got.sess.Token)
 	require.NoError(t, err)
@@ -544,4 +567,161 @@ func simulatedPageViews() []pageView {
 		last = t
 	}
 	return out
+}
+
+// TestCacheMintsWithTheAttributesOfTheKey: the caller that started a call leaves and reuses its
+// map for the next user; the call goes on for another caller, and must mint what the key says:
+// the token stored under the viewer's key must be a viewer's. The call goes past its first step
+// (the store's lease, held back here) only after the map changed, so a call that read the
+// caller's map would mint an admin's token under the viewer's key (and, under -race, be
+// reported).
+func TestCacheMintsWithTheAttributesOfTheKey(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := newFakeStore(f.clock.Now)
+	st.leaseGate = make(chan struct{})
+	cache := f.cache(t, embedding.WithStore(st), embedding.WithPageViewBudget(time.Hour))
+	viewer := reeflow.CreateSessionParams{UserID: "alice", UserAttributes: reeflow.Attributes{"role": "viewer"}}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	leader := make(chan error, 1)
+	go func() { _, err := cache.Get(ctx, viewer); leader <- err }()
+	awaitWaiters(t, cache, viewer, 1)
+	other := make(chan result, 1)
+	go func() {
+		sess, err := cache.Get(context.Background(), reeflow.CreateSessionParams{UserID: "alice", UserAttributes: reeflow.Attributes{"role": "viewer"}})
+		other <- result{sess, err}
+	}()
+	awaitWaiters(t, cache, viewer, 2)
+	cancel()
+	require.ErrorIs(t, recv(t, leader, "the leader's return"), context.Canceled)
+	viewer.UserAttributes["role"] = "admin" // the leader's map, reused for the next user
+
+	close(st.leaseGate)
+	got := recv(t, other, "the other caller's return")
+	require.NoError(t, got.err)
+	claims, err := f.srv.ParseSessionToken(got.sess.Token)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"role": "viewer"}, claims.UserAttributes)
+	again := get(t, cache, reeflow.CreateSessionParams{UserID: "alice", UserAttributes: reeflow.Attributes{"role": "viewer"}})
+	assert.Equal(t, got.sess.Token, again.Token, "the viewer's token is stored under the viewer's key")
+	assert.Equal(t, 1, f.minted())
+}
+
+// TestCachePanicWhileMintingIsAnErrorForEveryWaiter: a panic in the cache's own goroutine (here
+// in a request editor) would kill the server, since net/http's recovery does not reach it. Every
+// waiter gets an error naming the panic without its value, which may hold a secret, and the
+// panic is logged.
+func TestCachePanicWhileMintingIsAnErrorForEveryWaiter(t *testing.T) {
+	t.Parallel()
+	const secret = "CANARYSECRET-77"
+	release := make(chan struct{})
+	f := newFixture(t)
+	client := f.srv.Client(reeflow.WithMaxRetries(0), reeflow.WithRequestEditor(func(context.Context, *http.Request) error {
+		<-release
+		panic(errors.New("credentials " + secret))
+	}))
+	sink := &testlog.Sink{}
+	cache := newCache(t, client, f.clock, embedding.WithLogger(sink.Logger()), embedding.WithPageViewBudget(time.Hour))
+
+	const callers = 5
+	errs := make(chan error, callers)
+	for range callers {
+		go func() { _, err := cache.Get(context.Background(), alice); errs <- err }()
+	}
+	awaitWaiters(t, cache, alice, callers)
+	close(release)
+	for range callers {
+		err := recv(t, errs, "a waiter's return")
+		require.EqualError(t, err, "embedding: minting a session token panicked: *errors.errorString")
+	}
+	assert.Contains(t, sink.String(), `"level":"ERROR","msg":"embedding: minting a session token panicked"`)
+	assert.Contains(t, sink.String(), `"stack":"goroutine`)
+	assert.NotContains(t, sink.String(), secret)
+
+	_, err := cache.Get(context.Background(), reeflow.CreateSessionParams{UserID: "u", UserAttributes: reeflow.Attributes{"x": []int{1}}})
+	require.ErrorIs(t, err, embedding.ErrInvalidSessionParams, "the cache still works")
+}
+
+// TestCacheRuntimePanicIsNamed: a runtime error's message holds no data, and says what broke.
+func TestCacheRuntimePanicIsNamed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	client := f.srv.Client(reeflow.WithMaxRetries(0), reeflow.WithRequestEditor(func(context.Context, *http.Request) error {
+		var s []int
+		_ = s[len(s)] // index out of range
+		return nil
+	}))
+	_, err := newCache(t, client, f.clock, embedding.WithLogger(nil)).Get(context.Background(), alice)
+	assert.EqualError(t, err, "embedding: minting a session token panicked: runtime error: index out of range [0] with length 0")
+}
+
+// TestCacheJudgesTokensByReeflowsClock: expires_at is Reeflow's time. With the local clock 10
+// minutes behind Reeflow's, a token compared with the local clock would be handed out for 10
+// minutes past its refresh time, the last 5 of them expired.
+func TestCacheJudgesTokensByReeflowsClock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	const ahead = 10 * time.Minute
+	reeflowNow := func() time.Time { return f.clock.Now().Add(ahead) }
+	f.srv.SetClock(reeflowNow)
+	cache := f.cache(t)
+
+	first := get(t, cache, alice)
+	require.Equal(t, reeflowNow().Add(time.Hour), first.ExpiresAt)
+	f.clock.Advance(55*time.Minute - time.Second)
+	assert.Equal(t, first.Token, get(t, cache, alice).Token, "5 minutes and 1 s left by Reeflow's clock")
+	f.clock.Advance(time.Second)
+	renewed := get(t, cache, alice)
+	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes left by Reeflow's clock (15 by the local one): a new token")
+	assert.Equal(t, reeflowNow().Add(time.Hour), renewed.ExpiresAt)
+	assert.Equal(t, 2, f.minted())
+}
+
+// TestCacheCallsStayWithinTheBudget: a call to Reeflow that does not answer ends with the
+// page-view budget, even for a caller that would wait for ever.
+func TestCacheCallsStayWithinTheBudget(t *testing.T) {
+	t.Parallel()
+	_, g, cache := newGatedCache(t, embedding.WithPageViewBudget(50*time.Millisecond))
+	done := make(chan error, 1)
+	go func() { _, err := cache.Get(context.Background(), alice); done <- err }()
+	err := recv(t, done, "the end of the budget")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Equal(t, []bool{true}, g.requests(t), "the call was cancelled")
+}
+
+// TestCacheRateLimitedIsNotWaitedFor: by default a Cache does not retry, so a 429 with a
+// Retry-After of seconds reaches the caller at once, with Reeflow's Retry-After, instead of
+// spending the page view waiting. The client's own retries do not apply to the cache's calls.
+func TestCacheRateLimitedIsNotWaitedFor(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, reeflow.WithMaxRetries(3))
+	f.srv.FailNext(1, http.StatusTooManyRequests, time.Hour)
+	_, err := f.cache(t).Get(context.Background(), alice)
+	require.ErrorIs(t, err, reeflow.ErrRateLimited)
+	assert.NotErrorIs(t, err, context.DeadlineExceeded, "the page-view budget was not spent waiting")
+	var apiErr *reeflow.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, time.Hour, apiErr.RetryAfter)
+	assert.Equal(t, 1, f.minted(), "one call, no retry")
+}
+
+// TestCacheCallOptions: the cache's calls take options of their own, after the client's.
+func TestCacheCallOptions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.srv.FailNext(1, http.StatusServiceUnavailable, time.Millisecond)
+	sess, err := f.cache(t, embedding.WithCallOptions(reeflow.WithMaxRetries(1))).Get(context.Background(), alice)
+	require.NoError(t, err, "retried once")
+	assert.NotEmpty(t, sess.Token)
+	assert.Equal(t, 2, f.minted())
+
+	opts := []reeflow.Option{reeflow.WithHeader("X-Trace", "a")}
+	opt := embedding.WithCallOptions(opts...)
+	opts[0] = reeflow.WithHeader("X-Trace", "changed")
+	get(t, f.cache(t, opt, embedding.WithCallOptions(reeflow.WithHeader("X-Span", "b"))), reeflow.CreateSessionParams{UserID: "bob"})
+	reqs := f.srv.Requests()
+	last := reqs[len(reqs)-1].Header
+	assert.Equal(t, []string{"a", "b"}, []string{last.Get("X-Trace"), last.Get("X-Span")},
+		"the options as they were when WithCallOptions was called, all of them")
 }

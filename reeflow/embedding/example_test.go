@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reeflow/reeflow-go/reeflow"
@@ -36,6 +39,9 @@ func ExampleNewCache() {
 	cache, err := embedding.NewCache(client.Sessions,
 		embedding.WithRefreshMargin(10*time.Minute),
 		embedding.WithSessionLifetime(2*time.Hour),
+		embedding.WithPageViewBudget(3*time.Second),                         // default 5 s
+		embedding.WithCallOptions(reeflow.WithMaxRetries(1)),                // default: no retry
+		embedding.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))), // default slog.Default()
 	)
 	if err != nil {
 		log.Fatal(err)
@@ -126,4 +132,61 @@ func ExampleNewHandler() {
 	// Output:
 	// 401 no-store false
 	// 200 no-store true
+}
+
+// mapStore is a Store for one process, to show the interface: a fleet uses redisstore, whose
+// leases and values every instance shares.
+type mapStore struct {
+	mu     sync.Mutex
+	values map[string][]byte
+}
+
+func (s *mapStore) Get(_ context.Context, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.values[key], nil
+}
+
+func (s *mapStore) Set(_ context.Context, key string, value []byte, _ time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.values[key] = value // a real store drops it after the ttl
+	return nil
+}
+
+func (s *mapStore) Lease(context.Context, string, time.Duration) (func(), bool, error) {
+	return func() {}, true, nil // one process: the Cache already makes one call per key
+}
+
+// A Cache keeps its tokens in the Store it is given: instances that share one mint one token
+// per user between them.
+func ExampleWithStore() {
+	client, stop := fakeClient()
+	defer stop()
+	store := &mapStore{values: map[string][]byte{}}
+	one, err := embedding.NewCache(client.Sessions, embedding.WithStore(store))
+	if err != nil {
+		log.Fatal(err)
+	}
+	two, err := embedding.NewCache(client.Sessions, embedding.WithStore(store))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	alice := reeflow.CreateSessionParams{UserID: "user_1234"}
+	first, err := one.Get(ctx, alice)
+	if err != nil {
+		log.Fatal(err)
+	}
+	second, err := two.Get(ctx, alice)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("the second instance serves the first one's token:", second.Token == first.Token)
+	for key := range store.values {
+		fmt.Println("key:", len(key), "hex digits")
+	}
+	// Output:
+	// the second instance serves the first one's token: true
+	// key: 64 hex digits
 }

@@ -46,3 +46,9 @@ func StoreKeyForTest(p reeflow.CreateSessionParams) string {
 	}
 	return hex.EncodeToString(key[:])
 }
+
+// EncodeEntryForTest encodes s as a Cache stores it, minted at Reeflow's time mintedAt: what
+// another instance would have stored.
+func EncodeEntryForTest(s reeflow.Session, mintedAt time.Time) []byte {
+	return cacheEntry{session: s, mintedAt: mintedAt}.encode()
+}

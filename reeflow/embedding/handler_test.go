@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -108,8 +109,6 @@ func reply(status int, body string) http.HandlerFunc {
 		_, _ = io.WriteString(w, body)
 	}
 }
-
-func nopLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func TestHandlerHandsOutAToken(t *testing.T) {
 	t.Parallel()
@@ -350,4 +349,111 @@ type subject struct {
 
 func subjectOf(c reeflowtest.SessionClaims) subject {
 	return subject{c.UserID, c.OrganizationID, c.UserAttributes, c.OrganizationAttributes}
+}
+
+// TestHandlerRetryAfterIsCappedBeforeRounding: a Retry-After near the largest Duration, rounded
+// up to seconds before it is capped, overflows into a negative header.
+func TestHandlerRetryAfterIsCappedBeforeRounding(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		retryAfter time.Duration
+		want       string
+	}{
+		{math.MaxInt64, "3600"},
+		{math.MaxInt64 - time.Second + 2, "3600"},
+		{99999999999 * time.Millisecond, "3600"},
+		{1500 * time.Millisecond, "2"},
+		{0, "5"},
+		{-time.Second, "5"},
+		{math.MinInt64, "5"},
+	} {
+		mint := func(context.Context, reeflow.CreateSessionParams) (*reeflow.Session, error) {
+			return nil, fmt.Errorf("mint: %w", &reeflow.APIError{StatusCode: http.StatusTooManyRequests, RetryAfter: tc.retryAfter})
+		}
+		got := call(t, newHandler(t, mint, loggedInAs(nil), embedding.WithLogger(nil)), http.MethodPost, "alice")
+		assert.Equal(t, http.StatusServiceUnavailable, got.status)
+		assert.Equal(t, tc.want, got.header.Get("Retry-After"), "Retry-After %d", tc.retryAfter)
+	}
+}
+
+// TestHandlerRateLimitedAnswersAtOnce: with a Cache, a 429 with Retry-After: 3 is a 503 with
+// Retry-After: 3 after one call, even from a client that retries.
+func TestHandlerRateLimitedAnswersAtOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, reeflow.WithMaxRetries(2))
+	f.srv.FailNext(1, http.StatusTooManyRequests, 3*time.Second)
+	got := call(t, newHandler(t, f.cache(t).Get, loggedInAs(nil), embedding.WithLogger(nil)), http.MethodPost, "alice")
+	assert.Equal(t, http.StatusServiceUnavailable, got.status)
+	assert.Equal(t, "3", got.header.Get("Retry-After"))
+	assert.Equal(t, 1, f.minted(), "not retried")
+}
+
+// TestHandlerPageViewBudget: mint gets a context that ends with the budget (5 s by default), and
+// a mint that takes longer is a 502.
+func TestHandlerPageViewBudget(t *testing.T) {
+	t.Parallel()
+	deadlines := make(chan time.Duration, 2)
+	slow := func(ctx context.Context, _ reeflow.CreateSessionParams) (*reeflow.Session, error) {
+		deadline, ok := ctx.Deadline()
+		if !ok {
+			deadlines <- -1
+			return nil, errors.New("no deadline")
+		}
+		deadlines <- time.Until(deadline)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	got := call(t, newHandler(t, slow, loggedInAs(nil), embedding.WithLogger(nil), embedding.WithPageViewBudget(50*time.Millisecond)), http.MethodPost, "alice")
+	assert.Equal(t, http.StatusBadGateway, got.status)
+	assert.LessOrEqual(t, recv(t, deadlines, "a mint"), 50*time.Millisecond)
+
+	quick := func(ctx context.Context, _ reeflow.CreateSessionParams) (*reeflow.Session, error) {
+		deadline, ok := ctx.Deadline()
+		if !ok {
+			deadlines <- -1
+		} else {
+			deadlines <- time.Until(deadline)
+		}
+		return &reeflow.Session{Token: "t", ExpiresAt: time.Now().Add(time.Hour)}, nil
+	}
+	got = call(t, newHandler(t, quick, loggedInAs(nil), embedding.WithLogger(nil)), http.MethodPost, "alice")
+	assert.Equal(t, http.StatusOK, got.status)
+	left := recv(t, deadlines, "a mint")
+	assert.Positive(t, left)
+	assert.LessOrEqual(t, left, 5*time.Second, "the default budget")
+}
+
+// TestHandlerLogsToTheDefaultLogger: without WithLogger, a wrong API key (a 502 for every page)
+// is an Error record of slog.Default() with Reeflow's request ID, never the token; WithLogger(nil)
+// turns logging off. Not parallel: it sets the default logger.
+func TestHandlerLogsToTheDefaultLogger(t *testing.T) {
+	sink := &testlog.Sink{}
+	old := slog.Default()
+	slog.SetDefault(sink.Logger())
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	f := newFixture(t)
+	cache := f.cache(t)
+	h := newHandler(t, cache.Get, loggedInAs(nil))
+	ok := call(t, h, http.MethodPost, "alice")
+	require.Equal(t, http.StatusOK, ok.status)
+	f.srv.FailNext(1, http.StatusUnauthorized, 0)
+	assert.Equal(t, http.StatusBadGateway, call(t, h, http.MethodPost, "bob").status)
+
+	var failed map[string]any
+	for _, rec := range sink.Records(t) {
+		if rec["status"] == 502.0 {
+			failed = rec
+		}
+	}
+	require.NotNil(t, failed, sink.String())
+	assert.Equal(t, "ERROR", failed["level"])
+	assert.Equal(t, f.srv.Requests()[1].RequestID, failed["request_id"])
+	assert.NotContains(t, sink.String(), ok.body[10:60], "no token")
+
+	before := sink.String()
+	quiet := newHandler(t, cache.Get, loggedInAs(nil), embedding.WithLogger(nil))
+	f.srv.FailNext(1, http.StatusUnauthorized, 0)
+	assert.Equal(t, http.StatusBadGateway, call(t, quiet, http.MethodPost, "carol").status)
+	assert.Equal(t, before, sink.String(), "WithLogger(nil) logs nothing")
 }
