@@ -29,7 +29,7 @@ const instancePackage = "github.com/reeflow/reeflow-go/reeflow/embedding/redisst
 // Build compiles the instance program into dir and returns its path.
 func Build(dir string) (string, error) {
 	bin := filepath.Join(dir, "fleetinstance")
-	cmd := exec.Command("go", "build", "-o", bin, instancePackage) //nolint:gosec // our own package, into a directory the caller made
+	cmd := exec.CommandContext(context.Background(), "go", "build", "-o", bin, instancePackage) //nolint:gosec // our own package, into a directory the caller made
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build the instance program: %w\n%s", err, out)
 	}
@@ -80,7 +80,7 @@ func Start(c Config, n int) ([]*Instance, error) {
 }
 
 func startOne(bin string, env, args []string) (*Instance, error) {
-	cmd := exec.Command(bin, args...) //nolint:gosec // the program Build made, with the fleet's own flags
+	cmd := exec.CommandContext(context.Background(), bin, args...) //nolint:gosec // the program Build made, with the fleet's own flags
 	cmd.Env = env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -65,7 +65,7 @@ func start(path string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(path, //nolint:gosec // redis-server from the PATH, with our own flags
+	cmd := exec.CommandContext(context.Background(), path, //nolint:gosec // redis-server from the PATH, with our own flags
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", "",
 		"--daemonize", "no", "--protected-mode", "yes")
