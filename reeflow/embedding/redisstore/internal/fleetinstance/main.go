@@ -48,6 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	redisAddr := flags.String("redis-addr", "", "Redis to share tokens through (host:port); none: a per-process cache")
 	lifetime := flags.Duration("lifetime", 0, "token lifetime (0: Reeflow's, one hour)")
 	margin := flags.Duration("refresh-margin", 0, "refresh margin (0: the Cache's default)")
+	budget := flags.Duration("budget", 0, "page-view budget of the cache and the handler (0: the default)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -64,6 +65,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *margin > 0 {
 		opts = append(opts, embedding.WithRefreshMargin(*margin))
 	}
+	handlerOpts := []embedding.Option{embedding.WithLogger(logger), embedding.WithAllowedMethods(http.MethodGet, http.MethodPost)}
+	if *budget > 0 {
+		opts = append(opts, embedding.WithPageViewBudget(*budget))
+		handlerOpts = append(handlerOpts, embedding.WithPageViewBudget(*budget))
+	}
 	if *redisAddr != "" {
 		store, closeRedis, err := newStore(*redisAddr, logger)
 		if err != nil {
@@ -76,8 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	handler, err := embedding.NewHandler(cache.Get, resolve, embedding.WithLogger(logger),
-		embedding.WithAllowedMethods(http.MethodGet, http.MethodPost))
+	handler, err := embedding.NewHandler(cache.Get, resolve, handlerOpts...)
 	if err != nil {
 		return err
 	}
