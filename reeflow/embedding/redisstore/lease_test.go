@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -118,4 +119,21 @@ func TestLeaseRefusesATTLUnderAMillisecond(t *testing.T) {
 		assert.False(t, ok)
 		assert.Nil(t, release)
 	}
+}
+
+func TestLeaseReleaseWorksAfterTheCallersContextEnded(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	store := newStore(t, newClient(t, srv), nil, newKey(t))
+	ctx, cancel := context.WithCancel(t.Context())
+	release, ok, err := store.Lease(ctx, digest, time.Minute)
+	require.NoError(t, err)
+	require.True(t, ok)
+	cancel() // the page view ended while its instance was minting
+
+	release()
+	again, ok, err := store.Lease(t.Context(), digest, time.Minute)
+	require.NoError(t, err)
+	assert.True(t, ok, "the lease was given back, not left to expire a minute later")
+	again()
 }

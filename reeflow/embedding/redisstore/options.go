@@ -27,8 +27,10 @@ const DefaultKeyPrefix = "reeflow:embed:"
 // WithSealingKeys sets the keys that seal the values in Redis, each SealingKeySize random bytes
 // (from crypto/rand, kept as a secret of the application, the same on every instance). Values are
 // sealed with current and opened with current or any of previous, so that keys can be rotated
-// without a wave of misses: deploy with (new, old), then, once the old values have expired (a
-// token's lifetime later), with (new) alone. The keys are copied. Required.
+// without failures: deploy with (new, old), then, once the old values have expired (a token's
+// lifetime later), with (new) alone. While (new, old) rolls out, instances still on (old) miss
+// what the others sealed and mint instead; deploying (old, new) first avoids even that. The keys
+// are copied. Required.
 func WithSealingKeys(current []byte, previous ...[]byte) Option {
 	all := append([][]byte{current}, previous...)
 	keys := make([][]byte, len(all))
