@@ -1,0 +1,263 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reeflow/reeflow-go/internal/testlog"
+	"github.com/reeflow/reeflow-go/reeflow/embedding/redisstore"
+	"github.com/reeflow/reeflow-go/reeflow/embedding/redisstore/internal/redisserver"
+)
+
+// token stands for the cache's value: it carries a session token, which must never show in Redis.
+var token = []byte(`{"token":"eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXNlc3Npb24.sig","expires_at":"2026-01-01T00:00:00Z"}`)
+
+func TestStoreRoundTrip(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	store := newStore(t, newClient(t, srv), nil, newKey(t))
+	ctx := t.Context()
+
+	got, err := store.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Nil(t, got, "nothing stored yet: a miss, not an error")
+
+	require.NoError(t, store.Set(ctx, digest, token, time.Minute))
+	got, err = store.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Equal(t, token, got)
+
+	require.NoError(t, store.Set(ctx, digest, []byte("newer"), time.Minute))
+	got, err = store.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Equal(t, []byte("newer"), got, "Set replaces the value")
+
+	other, err := store.Get(ctx, strings.Repeat("0", 64))
+	require.NoError(t, err)
+	assert.Nil(t, other, "another key has its own value")
+}
+
+func TestStoreKeysAreThePrefixAndTheDigest(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	client := newClient(t, srv)
+	ctx := t.Context()
+	def := newStore(t, client, nil, newKey(t))
+	custom, err := redisstore.New(client, redisstore.WithSealingKeys(newKey(t)), redisstore.WithKeyPrefix("app2:"))
+	require.NoError(t, err)
+
+	require.NoError(t, def.Set(ctx, digest, token, time.Minute))
+	require.NoError(t, custom.Set(ctx, digest, token, time.Minute))
+	keys, err := client.Keys(ctx, "*").Result()
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{redisstore.DefaultKeyPrefix + digest, "app2:" + digest}, keys)
+}
+
+func TestStoreTTLIsBoundedByTheOneGiven(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	client := newClient(t, srv)
+	store := newStore(t, client, nil, newKey(t))
+	ctx := t.Context()
+	rk := redisstore.DefaultKeyPrefix + digest
+
+	for _, ttl := range []time.Duration{90 * time.Second, 1500 * time.Millisecond, 2*time.Second + 999*time.Microsecond} {
+		require.NoError(t, store.Set(ctx, digest, token, ttl))
+		pttl, err := client.PTTL(ctx, rk).Result()
+		require.NoError(t, err)
+		assert.Positive(t, pttl, "every entry expires (ttl %v)", ttl)
+		assert.LessOrEqual(t, pttl, ttl, "never longer than asked")
+		assert.Greater(t, pttl, ttl-time.Second, "not much shorter either")
+	}
+
+	require.NoError(t, client.Del(ctx, rk).Err())
+	require.NoError(t, store.Set(ctx, digest, token, 999*time.Microsecond))
+	n, err := client.Exists(ctx, rk).Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "a ttl under Redis's millisecond stores nothing rather than keep it longer")
+
+	for _, ttl := range []time.Duration{0, -time.Second} {
+		err := store.Set(ctx, digest, token, ttl)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "ttl")
+	}
+}
+
+func TestStoreSealsValues(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	client := newClient(t, srv)
+	var log testlog.Sink
+	key := newKey(t)
+	store := newStore(t, client, &log, key)
+	ctx := t.Context()
+	rk := redisstore.DefaultKeyPrefix + digest
+	require.NoError(t, store.Set(ctx, digest, token, time.Minute))
+
+	raw, err := client.Get(ctx, rk).Bytes()
+	require.NoError(t, err)
+	for _, part := range bytes.Split(token, []byte(".")) {
+		assert.NotContains(t, string(raw), string(part), "a Redis dump shows no part of the token")
+	}
+	assert.NotContains(t, string(raw), "expires_at")
+
+	t.Run("moved to another user's key, it does not open", func(t *testing.T) {
+		other := strings.Repeat("a", 64)
+		require.NoError(t, client.Set(ctx, redisstore.DefaultKeyPrefix+other, raw, time.Minute).Err())
+		got, err := store.Get(ctx, other)
+		require.NoError(t, err, "a value that does not open is a miss, not an error")
+		assert.Nil(t, got)
+	})
+	t.Run("sealed under another sealing key, it does not open", func(t *testing.T) {
+		got, err := newStore(t, client, nil, newKey(t)).Get(ctx, digest)
+		require.NoError(t, err)
+		assert.Nil(t, got)
+	})
+	t.Run("altered in Redis, it does not open", func(t *testing.T) {
+		for i := range raw {
+			altered := bytes.Clone(raw)
+			altered[i] ^= 0x01
+			require.NoError(t, client.Set(ctx, rk, altered, time.Minute).Err())
+			got, err := store.Get(ctx, digest)
+			require.NoError(t, err)
+			require.Nil(t, got, "byte %d flipped", i)
+		}
+		for _, short := range [][]byte{nil, raw[:1], raw[:13], raw[:len(raw)-1]} {
+			require.NoError(t, client.Set(ctx, rk, short, time.Minute).Err())
+			got, err := store.Get(ctx, digest)
+			require.NoError(t, err)
+			require.Nil(t, got, "truncated to %d bytes", len(short))
+		}
+	})
+	assert.Contains(t, log.String(), "no sealing key opens it", "a value that does not open is logged")
+	assert.NotContains(t, log.String(), hex.EncodeToString(key))
+	assert.NotContains(t, log.String(), "eyJ")
+}
+
+func TestStoreRotatesSealingKeys(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	client := newClient(t, srv)
+	ctx := t.Context()
+	oldKey, newKey := newKey(t), newKey(t)
+	before := newStore(t, client, nil, oldKey)
+	during := newStore(t, client, nil, newKey, oldKey)
+	after := newStore(t, client, nil, newKey)
+
+	require.NoError(t, before.Set(ctx, digest, token, time.Minute))
+	got, err := during.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Equal(t, token, got, "while rotating, values sealed under the old key still open")
+	got, err = after.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Nil(t, got, "once the old key is dropped, its values are misses")
+
+	require.NoError(t, during.Set(ctx, digest, token, time.Minute))
+	got, err = after.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Equal(t, token, got, "while rotating, values are sealed under the new key")
+	got, err = before.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Nil(t, got, "an instance not yet given the new key misses, and does not fail")
+}
+
+func TestStoreFailsPromptlyWhenRedisStops(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	client := newClient(t, srv)
+	key := newKey(t)
+	store := newStore(t, client, nil, key)
+	require.NoError(t, store.Set(t.Context(), digest, token, time.Minute))
+
+	srv.Stop()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_, getErr := store.Get(ctx, digest)
+	setErr := store.Set(ctx, digest, token, time.Minute)
+	_, granted, leaseErr := store.Lease(ctx, digest, time.Second)
+	assert.False(t, granted)
+	for name, err := range map[string]error{"Get": getErr, "Set": setErr, "Lease": leaseErr} {
+		require.Error(t, err, name)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded, "%s failed at once, not when the context ran out", name)
+		assert.Contains(t, err.Error(), "redisstore: "+strings.ToLower(name))
+		assert.NotContains(t, err.Error(), "eyJ")
+		assert.NotContains(t, err.Error(), hex.EncodeToString(key))
+	}
+}
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	t.Parallel()
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
+	t.Cleanup(func() { _ = client.Close() })
+	key := bytes.Repeat([]byte{0xAB}, redisstore.SealingKeySize)
+	for name, tc := range map[string]struct {
+		client redis.UniversalClient
+		opts   []redisstore.Option
+		want   string
+	}{
+		"nil client":         {nil, []redisstore.Option{redisstore.WithSealingKeys(key)}, "client is nil"},
+		"nil *redis.Client":  {(*redis.Client)(nil), []redisstore.Option{redisstore.WithSealingKeys(key)}, "client is nil"},
+		"no sealing key":     {client, nil, "no sealing key"},
+		"short key":          {client, []redisstore.Option{redisstore.WithSealingKeys(key[:16])}, "key 0 is 16 bytes long, want 32"},
+		"long key":           {client, []redisstore.Option{redisstore.WithSealingKeys(append(key, 1))}, "key 0 is 33 bytes long"},
+		"short previous key": {client, []redisstore.Option{redisstore.WithSealingKeys(key, key, nil)}, "key 2 is 0 bytes long"},
+		"empty prefix":       {client, []redisstore.Option{redisstore.WithSealingKeys(key), redisstore.WithKeyPrefix("")}, "prefix is empty"},
+		"nil logger":         {client, []redisstore.Option{redisstore.WithSealingKeys(key), redisstore.WithLogger(nil)}, "logger is nil"},
+		"nil option":         {client, []redisstore.Option{redisstore.WithSealingKeys(key), nil}, "option is nil"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s, err := redisstore.New(tc.client, tc.opts...)
+			require.Error(t, err)
+			assert.Nil(t, s)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "ab ab")
+			assert.NotContains(t, strings.ToLower(err.Error()), "abab")
+			assert.NotContains(t, err.Error(), "171", "the key's bytes in decimal")
+		})
+	}
+}
+
+func TestWithSealingKeysCopiesTheKeys(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	client := newClient(t, srv)
+	ctx := t.Context()
+	key := newKey(t)
+	original := bytes.Clone(key)
+	opt := redisstore.WithSealingKeys(key)
+	key[0] ^= 0xFF // changed after the option was made
+	store, err := redisstore.New(client, opt)
+	require.NoError(t, err)
+	key[1] ^= 0xFF // and after New returned
+	require.NoError(t, store.Set(ctx, digest, token, time.Minute))
+
+	got, err := newStore(t, client, nil, original).Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Equal(t, token, got, "the store seals with the key as it was given")
+}
+
+func TestStorePrintsNoSecret(t *testing.T) {
+	t.Parallel()
+	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
+	t.Cleanup(func() { _ = client.Close() })
+	key := bytes.Repeat([]byte{0xAB}, redisstore.SealingKeySize)
+	old := bytes.Repeat([]byte{0xCD}, redisstore.SealingKeySize)
+	store, err := redisstore.New(client, redisstore.WithSealingKeys(key, old))
+	require.NoError(t, err)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%d", "%x"} {
+		out := fmt.Sprintf(verb, store)
+		assert.Equal(t, `redisstore.Store{prefix: "reeflow:embed:", sealing keys: 2}`, out, verb)
+	}
+	var nilStore *redisstore.Store
+	assert.Equal(t, "redisstore.Store(nil)", fmt.Sprintf("%v", nilStore))
+}
