@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net/http"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +28,7 @@ import (
 //   - Concurrent requests for the same key share one call to Reeflow. A caller whose context
 //     ends stops waiting at once; the call goes on for the others, and is cancelled only when
 //     every caller waiting for it has gone. The call never runs longer than the page-view budget
-//     (WithPageViewBudget, default 5 s), and it is not retried unless WithCallOptions says so:
+//     (WithPageViewBudget, default 5 s), and it is not retried unless WithMaxRetries says so:
 //     a rate-limited call fails at once, and the page can ask again.
 //   - An error is returned to every caller that waited for the call, and is never cached: the
 //     next Get tries again. A panic while minting (in a credentials provider, a request editor,
@@ -49,7 +48,7 @@ type Cache struct {
 	margin   time.Duration
 	lifetime time.Duration
 	budget   time.Duration
-	callOpts []reeflow.Option
+	retries  reeflow.Option // WithMaxRetries, applied to each call
 	logger   func() *slog.Logger
 
 	// skew is Reeflow's clock minus ours, in nanoseconds, learned from the Date of the last
@@ -71,7 +70,7 @@ type flight struct {
 
 // NewCache returns a cache that mints tokens with s, usually client.Sessions. The options are
 // WithRefreshMargin, WithSessionLifetime, WithMaxCachedSessions or WithStore, WithPageViewBudget,
-// WithCallOptions and WithLogger.
+// WithMaxRetries and WithLogger.
 func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 	switch {
 	case s == nil:
@@ -92,9 +91,9 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 		budget:   cfg.budget,
 		// Not retried by default: a page view has a budget of seconds, and a Retry-After of
 		// seconds would spend it waiting. The caller's options come after, so they win.
-		callOpts: append([]reeflow.Option{reeflow.WithMaxRetries(0)}, cfg.callOpts...),
-		logger:   cfg.loggerFunc(),
-		flights:  map[cacheKey]*flight{},
+		retries: reeflow.WithMaxRetries(cfg.maxRetries),
+		logger:  cfg.loggerFunc(),
+		flights: map[cacheKey]*flight{},
 	}
 	if c.store == nil {
 		c.memory = newMemoryStore(cfg.maxEntries)
@@ -314,7 +313,7 @@ func (c *Cache) mint(ctx context.Context, storeKey string, p reeflow.CreateSessi
 		p.Expiration = c.reeflowNow().Add(c.lifetime)
 	}
 	var resp reeflow.Response
-	sess, err := c.sessions.Create(ctx, p, append(slices.Clip(c.callOpts), reeflow.WithResponseInto(&resp))...)
+	sess, err := c.sessions.Create(ctx, p, c.retries, reeflow.WithResponseInto(&resp))
 	if err != nil {
 		return cacheEntry{}, err
 	}

@@ -706,22 +706,14 @@ func TestCacheRateLimitedIsNotWaitedFor(t *testing.T) {
 	assert.Equal(t, 1, f.minted(), "one call, no retry")
 }
 
-// TestCacheCallOptions: the cache's calls take options of their own, after the client's.
-func TestCacheCallOptions(t *testing.T) {
+// TestCacheMaxRetries: the cache's calls are retried as WithMaxRetries says, whatever the
+// client's own setting.
+func TestCacheMaxRetries(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	f.srv.FailNext(1, http.StatusServiceUnavailable, time.Millisecond)
-	sess, err := f.cache(t, embedding.WithCallOptions(reeflow.WithMaxRetries(1))).Get(context.Background(), alice)
+	sess, err := f.cache(t, embedding.WithMaxRetries(1)).Get(context.Background(), alice)
 	require.NoError(t, err, "retried once")
 	assert.NotEmpty(t, sess.Token)
 	assert.Equal(t, 2, f.minted())
-
-	opts := []reeflow.Option{reeflow.WithHeader("X-Trace", "a")}
-	opt := embedding.WithCallOptions(opts...)
-	opts[0] = reeflow.WithHeader("X-Trace", "changed")
-	get(t, f.cache(t, opt, embedding.WithCallOptions(reeflow.WithHeader("X-Span", "b"))), reeflow.CreateSessionParams{UserID: "bob"})
-	reqs := f.srv.Requests()
-	last := reqs[len(reqs)-1].Header
-	assert.Equal(t, []string{"a", "b"}, []string{last.Get("X-Trace"), last.Get("X-Span")},
-		"the options as they were when WithCallOptions was called, all of them")
 }

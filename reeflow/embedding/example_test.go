@@ -40,7 +40,7 @@ func ExampleNewCache() {
 		embedding.WithRefreshMargin(10*time.Minute),
 		embedding.WithSessionLifetime(2*time.Hour),
 		embedding.WithPageViewBudget(3*time.Second),                         // default 5 s
-		embedding.WithCallOptions(reeflow.WithMaxRetries(1)),                // default: no retry
+		embedding.WithMaxRetries(1),                                         // default: no retry
 		embedding.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))), // default slog.Default()
 	)
 	if err != nil {

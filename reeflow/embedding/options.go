@@ -7,12 +7,10 @@ import (
 	"net/http"
 	"slices"
 	"time"
-
-	"github.com/reeflow/reeflow-go/reeflow"
 )
 
 // Option configures a Cache (WithRefreshMargin, WithMaxCachedSessions, WithSessionLifetime,
-// WithStore, WithCallOptions), a Handler (WithAllowedMethods), or both (WithPageViewBudget,
+// WithStore, WithMaxRetries), a Handler (WithAllowedMethods), or both (WithPageViewBudget,
 // WithLogger). A bad value, or an option given to the constructor it does not configure, is an
 // error from that constructor.
 type Option interface {
@@ -42,7 +40,7 @@ type config struct {
 	maxEntries int
 	lifetime   time.Duration // 0: Reeflow's default
 	store      Store         // nil: the in-memory default
-	callOpts   []reeflow.Option
+	maxRetries int
 
 	methods []string
 
@@ -217,16 +215,17 @@ func WithStore(s Store) Option {
 	}}
 }
 
-// WithCallOptions adds options to each call to Reeflow that a Cache makes (Sessions.Create), after
-// the client's. By default a Cache's calls are not retried: a Retry-After of seconds would spend
-// a page view's budget waiting, so a rate-limited call fails at once (the Handler answers 503
-// with Retry-After) and the page asks again. WithCallOptions(reeflow.WithMaxRetries(1)) retries
-// once, within the budget. An option that a call refuses (one for reeflow.NewClient only, say)
-// makes every mint fail with that error, before anything is sent.
-func WithCallOptions(opts ...reeflow.Option) Option {
-	opts = slices.Clone(opts) // the caller's slice may change after the call
-	return option{name: "WithCallOptions", targets: forCache, set: func(c *config) error {
-		c.callOpts = append(c.callOpts, opts...)
+// WithMaxRetries sets how many times a Cache retries a failed call to Reeflow (default 0). A
+// retry waits (Retry-After, or a backoff) out of a page view's budget, so by default a
+// rate-limited call fails at once and the Handler answers 503 with Retry-After for the page to
+// ask again. WithMaxRetries(1) retries once, within the budget; a retry whose wait would outlast
+// the budget is not made. A negative count is an error.
+func WithMaxRetries(n int) Option {
+	return option{name: "WithMaxRetries", targets: forCache, set: func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("negative count %d", n)
+		}
+		c.maxRetries = n
 		return nil
 	}}
 }

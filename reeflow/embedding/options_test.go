@@ -32,6 +32,7 @@ func TestNewCacheRefusesBadOptions(t *testing.T) {
 		"a Handler's methods":  {sessions, []embedding.Option{embedding.WithAllowedMethods(http.MethodGet)}, "embedding: NewCache: WithAllowedMethods does not configure a Cache"},
 		"nil store":            {sessions, []embedding.Option{embedding.WithStore(nil)}, "embedding: NewCache: WithStore: nil Store"},
 		"zero budget":          {sessions, []embedding.Option{embedding.WithPageViewBudget(0)}, "embedding: NewCache: WithPageViewBudget: 0s is not positive"},
+		"negative retries":     {sessions, []embedding.Option{embedding.WithMaxRetries(-1)}, "embedding: NewCache: WithMaxRetries: negative count -1"},
 		"a bad one after good": {sessions, []embedding.Option{embedding.WithMaxCachedSessions(5), embedding.WithRefreshMargin(-1)}, "WithRefreshMargin: -1ns is not positive"},
 	} {
 		cache, err := embedding.NewCache(tc.sessions, tc.opts...)
@@ -40,7 +41,7 @@ func TestNewCacheRefusesBadOptions(t *testing.T) {
 	}
 
 	cache, err := embedding.NewCache(sessions, embedding.WithRefreshMargin(time.Minute), embedding.WithMaxCachedSessions(1),
-		embedding.WithSessionLifetime(24*time.Hour))
+		embedding.WithSessionLifetime(24*time.Hour), embedding.WithMaxRetries(0))
 	require.NoError(t, err, "the limits themselves are accepted")
 	assert.Equal(t, "embedding.Cache{Cached:0 Max:1 RefreshMargin:1m0s}", fmt.Sprint(cache))
 }
