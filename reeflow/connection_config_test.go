@@ -38,7 +38,7 @@ func TestNewConfigsJSONIsTheWireFormat(t *testing.T) {
 		wire  string
 		into  reeflow.ConnectionConfig
 	}{
-		"BigQueryConfig": {bq, `{"service_account_key":` + string(keyString) + `,"project_id":"my-gcp-project","location":"EU"}`, new(reeflow.BigQueryConfig)},
+		"BigQueryConfig":             {bq, `{"service_account_key":` + string(keyString) + `,"project_id":"my-gcp-project","location":"EU"}`, new(reeflow.BigQueryConfig)},
 		"BigQueryConfig as returned": {reeflow.BigQueryConfig{ProjectID: "p", Location: "US"}, `{"project_id":"p","location":"US"}`, new(reeflow.BigQueryConfig)},
 		"SnowflakeConfig": {snowflakeConfig,
 			`{"account":"myorg-myaccount","user":"REEFLOW_READER","token":"` + canaryPAT + `","warehouse":"ANALYTICS_WH","database":"ANALYTICS","schemas":["PUBLIC","MARTS"]}`,

@@ -17,7 +17,8 @@ const redacted = "[REDACTED]"
 // secret. Matching on parts of the name, not on a list of Reeflow's fields, keeps the secrets of
 // custom routes (Server.Handle) out of the log too, at the price of redacting a harmless
 // "token_count".
-var sensitiveNameParts = []string{"authorization", "cookie", "credential", "passwd", "password", "secret", "signature", "token"}
+var sensitiveNameParts = []string{"authorization", "cookie", "credential", "passwd", "password", "secret", "signature", "token",
+	"service_account_key", "private_key"}
 
 func sensitiveName(name string) bool {
 	// encoding/json matches field names case-insensitively with Unicode folding, so "paſſword"
