@@ -4,11 +4,13 @@
 //
 //	export REEFLOW_API_KEY_ID=key_... REEFLOW_API_KEY_SECRET=...
 //	go run ./cmd/reeflow-conformance            # read-only: GETs, and POST /sessions (mints tokens, stores nothing)
-//	go run ./cmd/reeflow-conformance -write     # also creates, renames and deletes one throwaway connection
+//	go run ./cmd/reeflow-conformance -write     # also creates, renames and deletes one throwaway connection,
+//	                                            # and sends creates with an empty config, which Reeflow refuses
+//	                                            # naming the fields it wants (anything created is deleted)
 //	go run ./cmd/reeflow-conformance -json -save-spec reeflow-openapi.json
 //
-// It sends at most 40 requests (and up to 2 more to clean up after -write) within 30 seconds,
-// pacing the HMAC candidates, and prints no secret, token, password, key ID or claim value, so
+// It sends at most 45 requests (and up to 2 more per connection it must clean up after -write)
+// within 30 seconds, pacing the HMAC candidates, and prints no secret, token, password, key ID or claim value, so
 // its output is safe to paste into an issue. REEFLOW_BASE_URL (default https://api.reeflow.com)
 // follows the SDK's rules: https, or http on loopback.
 //
