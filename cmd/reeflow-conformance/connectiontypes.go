@@ -104,6 +104,12 @@ func (p *probe) incompleteCreate(ctx context.Context, typ string) (r reply, crea
 	}
 	cleanupCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
+	earlier := p.leftBehind
+	defer func() { // what an earlier step left behind is still reported, first
+		if earlier != "" && p.leftBehind != earlier {
+			p.leftBehind = earlier + "; " + p.leftBehind
+		}
+	}()
 	if id == "" {
 		id = p.findConnection(cleanupCtx, name)
 	}
