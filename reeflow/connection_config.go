@@ -15,12 +15,15 @@ type ConnectionType string
 
 // Connection types this SDK knows.
 const (
-	ConnectionTypePostgres ConnectionType = "pg"       // PostgreSQL (documented)
-	ConnectionTypeTinybird ConnectionType = "tinybird" // Tinybird (the value is assumed)
+	ConnectionTypePostgres  ConnectionType = "pg"        // PostgreSQL (documented)
+	ConnectionTypeTinybird  ConnectionType = "tinybird"  // Tinybird (the value is assumed)
+	ConnectionTypeBigQuery  ConnectionType = "bigquery"  // Google BigQuery (the value is assumed)
+	ConnectionTypeSnowflake ConnectionType = "snowflake" // Snowflake (the value is assumed)
 )
 
 // ConnectionConfig is the type-specific part of a connection: a PostgresConfig, a
-// TinybirdConfig or an UnknownConfig (which carries any other type). The set is closed.
+// TinybirdConfig, a BigQueryConfig, a SnowflakeConfig or an UnknownConfig (which carries any
+// other type). The set is closed.
 type ConnectionConfig interface {
 	ConnectionType() ConnectionType
 	isConnectionConfig()
@@ -137,6 +140,94 @@ func (c TinybirdConfig) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("host", c.Host), slog.String("token", redactNonEmpty(c.Token)))
 }
 
+// BigQueryConfig is the config of a Google BigQuery connection, which Reeflow queries through
+// the BigQuery REST API with a service account's JSON key (documented). The type value
+// "bigquery" and the JSON field names are assumed (see docs/assumptions.md). Build one from the
+// key file with BigQueryConfigFromKey, which checks the key before anything is sent.
+//
+// Its JSON is the wire format, key included; printing or logging it (fmt, slog) shows
+// "[REDACTED]" for the key, which holds a private key. Reeflow never returns the key, so a
+// config read from Reeflow has an empty ServiceAccountKey, and an update with an empty one
+// keeps the stored key.
+type BigQueryConfig struct {
+	// ServiceAccountKey is the service account's JSON key file, as downloaded from Google Cloud.
+	ServiceAccountKey string `json:"service_account_key,omitempty"`
+	// ProjectID is the Google Cloud project the queries run in (and are billed to), such as
+	// "my-gcp-project"; the Console fills it in from the key.
+	ProjectID string `json:"project_id"`
+	// Location is where the datasets live: a multi-region ("US", "EU") or a region ("europe-west1").
+	Location string `json:"location"`
+}
+
+// ConnectionType returns ConnectionTypeBigQuery.
+func (BigQueryConfig) ConnectionType() ConnectionType { return ConnectionTypeBigQuery }
+
+func (BigQueryConfig) isConnectionConfig() {}
+
+type redactedBigQueryConfig BigQueryConfig
+
+// Format prints the config with its service-account key redacted, for every verb.
+func (c BigQueryConfig) Format(f fmt.State, verb rune) {
+	c.ServiceAccountKey = redactNonEmpty(c.ServiceAccountKey)
+	c.ProjectID, c.Location = safetext.Clean(c.ProjectID, safetext.MaxMessage), safetext.Clean(c.Location, safetext.MaxMessage)
+	formatRedacted(f, verb, redactedBigQueryConfig(c), "reeflow.redactedBigQueryConfig", "reeflow.BigQueryConfig")
+}
+
+// LogValue logs the config with its service-account key redacted.
+func (c BigQueryConfig) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("service_account_key", redactNonEmpty(c.ServiceAccountKey)),
+		slog.String("project_id", c.ProjectID), slog.String("location", c.Location))
+}
+
+// SnowflakeConfig is the config of a Snowflake connection, which Reeflow queries through the
+// Snowflake SQL API v2 with a user's Programmatic Access Token (documented). The type value
+// "snowflake" and the JSON field names are assumed (see docs/assumptions.md).
+//
+// Its JSON is the wire format, token included; printing or logging it (fmt, slog) shows
+// "[REDACTED]" for the token. Reeflow never returns the token, so a config read from Reeflow has
+// an empty Token, and an update with an empty one keeps the stored token.
+type SnowflakeConfig struct {
+	// Account is the account identifier, such as "myorg-myaccount" (the host name's first part
+	// in https://myorg-myaccount.snowflakecomputing.com).
+	Account string `json:"account"`
+	// User is the user that owns the token; give it read-only privileges.
+	User string `json:"user"`
+	// Token is the user's Programmatic Access Token (PAT).
+	Token     string   `json:"token,omitempty"`
+	Warehouse string   `json:"warehouse"`
+	Database  string   `json:"database"`
+	Schemas   []string `json:"schemas,omitempty"`
+}
+
+// ConnectionType returns ConnectionTypeSnowflake.
+func (SnowflakeConfig) ConnectionType() ConnectionType { return ConnectionTypeSnowflake }
+
+func (SnowflakeConfig) isConnectionConfig() {}
+
+type redactedSnowflakeConfig SnowflakeConfig
+
+// Format prints the config with its token redacted, for every verb.
+func (c SnowflakeConfig) Format(f fmt.State, verb rune) {
+	c.Token = redactNonEmpty(c.Token)
+	c.Account, c.User = safetext.Clean(c.Account, safetext.MaxMessage), safetext.Clean(c.User, safetext.MaxMessage)
+	c.Warehouse, c.Database = safetext.Clean(c.Warehouse, safetext.MaxMessage), safetext.Clean(c.Database, safetext.MaxMessage)
+	if c.Schemas != nil {
+		schemas := make([]string, len(c.Schemas)) // a copy: the caller's slice is not changed
+		for i, s := range c.Schemas {
+			schemas[i] = safetext.Clean(s, safetext.MaxMessage)
+		}
+		c.Schemas = schemas
+	}
+	formatRedacted(f, verb, redactedSnowflakeConfig(c), "reeflow.redactedSnowflakeConfig", "reeflow.SnowflakeConfig")
+}
+
+// LogValue logs the config with its token redacted.
+func (c SnowflakeConfig) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("account", c.Account), slog.String("user", c.User),
+		slog.String("token", redactNonEmpty(c.Token)), slog.String("warehouse", c.Warehouse),
+		slog.String("database", c.Database), slog.Any("schemas", c.Schemas))
+}
+
 // UnknownConfig is the config of a connection type this SDK does not know, kept as raw JSON.
 // It can also create or update a connection of such a type. Its JSON is Raw, the config object
 // as on the wire (the type travels beside it, in the connection); printing or logging it shows
@@ -201,6 +292,18 @@ func decodeConfig(t ConnectionType, raw json.RawMessage) (ConnectionConfig, erro
 		var c TinybirdConfig
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return nil, fmt.Errorf("tinybird config: %w", err)
+		}
+		return c, nil
+	case ConnectionTypeBigQuery:
+		var c BigQueryConfig
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, fmt.Errorf("bigquery config: %w", err)
+		}
+		return c, nil
+	case ConnectionTypeSnowflake:
+		var c SnowflakeConfig
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return nil, fmt.Errorf("snowflake config: %w", err)
 		}
 		return c, nil
 	default:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -21,7 +22,7 @@ type Connection struct {
 	ID        string
 	Name      string
 	Type      ConnectionType
-	Config    ConnectionConfig // PostgresConfig, TinybirdConfig or UnknownConfig
+	Config    ConnectionConfig // PostgresConfig, TinybirdConfig, BigQueryConfig, SnowflakeConfig or UnknownConfig
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -140,10 +141,11 @@ type CreateConnectionParams struct {
 }
 
 // UpdateConnectionParams are the fields to change; nil fields are left unchanged. A Config
-// replaces the stored one, except that an empty Password or Token keeps the stored secret.
+// replaces the stored one, except that an empty Password, Token or ServiceAccountKey keeps the
+// stored secret.
 //
 // ConnectionsService.Update sends only the fields that are set, as the JSON body of
-// PATCH /connections/{id}; an empty Password or Token is left out. For example,
+// PATCH /connections/{id}; an empty Password, Token or ServiceAccountKey is left out. For example,
 //
 //	name := "Analytics (replica)"
 //	reeflow.UpdateConnectionParams{
@@ -302,6 +304,10 @@ func createConnectionBody(p CreateConnectionParams) (api.CreateConnectionRequest
 		return body, setUnion(&body, api.CreatePostgresConnection{Name: p.Name, Type: api.CreatePostgresConnectionTypePg, Config: cfg.wire()})
 	case TinybirdConfig:
 		return body, setUnion(&body, api.CreateTinybirdConnection{Name: p.Name, Type: api.CreateTinybirdConnectionTypeTinybird, Config: cfg.wire()})
+	case BigQueryConfig:
+		return body, setUnion(&body, api.CreateBigQueryConnection{Name: p.Name, Type: api.CreateBigQueryConnectionTypeBigquery, Config: cfg.wire()})
+	case SnowflakeConfig:
+		return body, setUnion(&body, api.CreateSnowflakeConnection{Name: p.Name, Type: api.CreateSnowflakeConnectionTypeSnowflake, Config: cfg.wire()})
 	case UnknownConfig:
 		return body, setUnion(&body, struct {
 			Name   string          `json:"name"`
@@ -345,18 +351,22 @@ func updateConnectionBody(p UpdateConnectionParams) (api.UpdateConnectionRequest
 		return body, body.Config.FromPostgresConfig(cfg.wire())
 	case TinybirdConfig:
 		return body, body.Config.FromTinybirdConfig(cfg.wire())
+	case BigQueryConfig:
+		return body, body.Config.FromBigQueryConfig(cfg.wire())
+	case SnowflakeConfig:
+		return body, body.Config.FromSnowflakeConfig(cfg.wire())
 	case UnknownConfig:
 		return body, body.Config.UnmarshalJSON(cfg.Raw)
 	}
 	return body, nil
 }
 
-// plainConfig returns cfg as one of the three config values, dereferencing pointers, or an
+// plainConfig returns cfg as one of the config values, dereferencing pointers, or an
 // error that says what is wrong with it.
 func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 	switch c := cfg.(type) {
 	case nil:
-		return nil, errors.New("config is nil: set a PostgresConfig, a TinybirdConfig or an UnknownConfig")
+		return nil, errors.New("config is nil: set a PostgresConfig, a TinybirdConfig, a BigQueryConfig, a SnowflakeConfig or an UnknownConfig")
 	case *PostgresConfig:
 		if c == nil {
 			return nil, errors.New("config is a nil *PostgresConfig")
@@ -365,6 +375,16 @@ func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 	case *TinybirdConfig:
 		if c == nil {
 			return nil, errors.New("config is a nil *TinybirdConfig")
+		}
+		return plainConfig(*c)
+	case *BigQueryConfig:
+		if c == nil {
+			return nil, errors.New("config is a nil *BigQueryConfig")
+		}
+		return plainConfig(*c)
+	case *SnowflakeConfig:
+		if c == nil {
+			return nil, errors.New("config is a nil *SnowflakeConfig")
 		}
 		return plainConfig(*c)
 	case *UnknownConfig:
@@ -376,6 +396,10 @@ func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 		return c, checkPostgresConfig(c)
 	case TinybirdConfig:
 		return c, checkOptionalText("TinybirdConfig.Token", c.Token)
+	case BigQueryConfig:
+		return c, checkBigQueryConfig(c)
+	case SnowflakeConfig:
+		return c, checkSnowflakeConfig(c)
 	case UnknownConfig:
 		switch {
 		case c.Type == "":
@@ -385,7 +409,7 @@ func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 		}
 		return c, nil
 	default:
-		return nil, fmt.Errorf("config of type %T is not supported: use PostgresConfig, TinybirdConfig or UnknownConfig", cfg)
+		return nil, fmt.Errorf("config of type %T is not supported: use PostgresConfig, TinybirdConfig, BigQueryConfig, SnowflakeConfig or UnknownConfig", cfg)
 	}
 }
 
@@ -401,6 +425,37 @@ func checkPostgresConfig(c PostgresConfig) error {
 		{"PostgresConfig.User", c.User}, {"PostgresConfig.Password", c.Password},
 	} {
 		if err := checkOptionalText(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkBigQueryConfig refuses a key that is not a service account's before it is sent; an
+// empty key is allowed, for an update that keeps the stored one.
+func checkBigQueryConfig(c BigQueryConfig) error {
+	if c.ServiceAccountKey != "" {
+		if _, err := parseServiceAccountKey([]byte(c.ServiceAccountKey)); err != nil {
+			return err
+		}
+	}
+	if err := checkOptionalText("BigQueryConfig.ProjectID", c.ProjectID); err != nil {
+		return err
+	}
+	return checkOptionalText("BigQueryConfig.Location", c.Location)
+}
+
+func checkSnowflakeConfig(c SnowflakeConfig) error {
+	for _, f := range [...]struct{ name, value string }{
+		{"SnowflakeConfig.Account", c.Account}, {"SnowflakeConfig.User", c.User}, {"SnowflakeConfig.Token", c.Token},
+		{"SnowflakeConfig.Warehouse", c.Warehouse}, {"SnowflakeConfig.Database", c.Database},
+	} {
+		if err := checkOptionalText(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	for i, schema := range c.Schemas {
+		if err := checkOptionalText(fmt.Sprintf("SnowflakeConfig.Schemas[%d]", i), schema); err != nil {
 			return err
 		}
 	}
@@ -430,6 +485,19 @@ func (c PostgresConfig) wire() api.PostgresConfig {
 
 func (c TinybirdConfig) wire() api.TinybirdConfig {
 	return api.TinybirdConfig{Host: c.Host, Token: optional(c.Token)}
+}
+
+func (c BigQueryConfig) wire() api.BigQueryConfig {
+	return api.BigQueryConfig{ServiceAccountKey: optional(c.ServiceAccountKey), ProjectId: c.ProjectID, Location: c.Location}
+}
+
+func (c SnowflakeConfig) wire() api.SnowflakeConfig {
+	w := api.SnowflakeConfig{Account: c.Account, User: c.User, Token: optional(c.Token), Warehouse: c.Warehouse, Database: c.Database}
+	if len(c.Schemas) > 0 {
+		schemas := slices.Clone(c.Schemas)
+		w.Schemas = &schemas
+	}
+	return w
 }
 
 // optional maps an empty string to an omitted field.

@@ -463,7 +463,7 @@ func ExampleWithRequestEditor() {
 // created from raw JSON.
 func ExampleUnknownConfig() {
 	var conn reeflow.Connection
-	err := json.Unmarshal([]byte(`{"id":"conn_1","name":"Warehouse","type":"snowflake",
+	err := json.Unmarshal([]byte(`{"id":"conn_1","name":"Warehouse","type":"clickhouse",
 		"config":{"account":"acme","warehouse":"analytics"},
 		"created_at":"2026-11-26T12:00:00Z","updated_at":"2026-11-26T12:00:00Z"}`), &conn)
 	if err != nil {
@@ -474,8 +474,8 @@ func ExampleUnknownConfig() {
 	}
 	fmt.Printf("%v\n", conn.Config) // printing shows the size, not the content, which may hold credentials
 	// Output:
-	// snowflake {"account":"acme","warehouse":"analytics"}
-	// {snowflake [42 bytes]}
+	// clickhouse {"account":"acme","warehouse":"analytics"}
+	// {clickhouse [42 bytes]}
 }
 
 // Do calls an endpoint that Reeflow documents and this SDK does not model yet — here embedded

@@ -33,7 +33,7 @@ func FuzzDecodeConfig(f *testing.F) {
 	for _, seed := range []struct{ typ, raw string }{
 		{"pg", `{"host":"db","port":5432,"database":"app","user":"u","ssl":true}`},
 		{"tinybird", `{"host":"api.tinybird.co"}`},
-		{"snowflake", `{"account":"x"}`},
+		{"clickhouse", `{"account":"x"}`}, {"snowflake", `{"account":"x","schemas":["PUBLIC"]}`}, {"bigquery", `{"project_id":"p"}`},
 		{"pg", `{"port":"5432"}`}, {"pg", `null`}, {"", `{}`}, {"tinybird", `[]`},
 	} {
 		f.Add(seed.typ, []byte(seed.raw))
@@ -54,6 +54,10 @@ func FuzzDecodeConfig(f *testing.F) {
 			_ = cfg.(reeflow.PostgresConfig)
 		case "tinybird":
 			_ = cfg.(reeflow.TinybirdConfig)
+		case "bigquery":
+			_ = cfg.(reeflow.BigQueryConfig)
+		case "snowflake":
+			_ = cfg.(reeflow.SnowflakeConfig)
 		default:
 			if u := cfg.(reeflow.UnknownConfig); string(u.Raw) != string(raw) {
 				t.Fatal("raw config altered")

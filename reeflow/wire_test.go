@@ -146,7 +146,7 @@ func TestDecodesConnectionsOfEveryType(t *testing.T) {
 	t.Parallel()
 	body := `[` + pgConnectionJSON + `,
 	{"id":"conn_2","name":"Events","type":"tinybird","config":{"host":"api.tinybird.co"},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"},
-	{"id":"conn_3","name":"Future","type":"snowflake","config":{"account":"acme","warehouse":"wh"},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z","new_field":1}]`
+	{"id":"conn_3","name":"Future","type":"clickhouse","config":{"account":"acme","warehouse":"wh"},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z","new_field":1}]`
 	client, _ := newRecorder(t, reply(200, body))
 	conns, err := client.Connections.List(context.Background())
 	require.NoError(t, err)
@@ -162,7 +162,7 @@ func TestDecodesConnectionsOfEveryType(t *testing.T) {
 
 	unknown, ok := conns[2].Config.(reeflow.UnknownConfig)
 	require.True(t, ok, "an unknown type decodes as UnknownConfig")
-	assert.Equal(t, reeflow.ConnectionType("snowflake"), unknown.Type)
+	assert.Equal(t, reeflow.ConnectionType("clickhouse"), unknown.Type)
 	assert.JSONEq(t, `{"account":"acme","warehouse":"wh"}`, string(unknown.Raw))
 }
 

@@ -4,12 +4,14 @@
 //
 //	export REEFLOW_API_KEY_ID=key_... REEFLOW_API_KEY_SECRET=...
 //	go run ./cmd/reeflow-conformance            # read-only: GETs, and POST /sessions (mints tokens, stores nothing)
-//	go run ./cmd/reeflow-conformance -write     # also creates, renames and deletes one throwaway connection
+//	go run ./cmd/reeflow-conformance -write     # also creates, renames and deletes one throwaway connection,
+//	                                            # and sends creates with an empty config, which Reeflow refuses
+//	                                            # naming the fields it wants (anything created is deleted)
 //	go run ./cmd/reeflow-conformance -json -save-spec reeflow-openapi.json
 //
-// It sends at most 40 requests (and up to 5 more to clean up after -write) within 30 seconds,
-// pacing the HMAC candidates, and prints no secret, token, password, key ID or claim value, so
-// its output is safe to paste into an issue. REEFLOW_BASE_URL (default https://api.reeflow.com)
+// It sends at most 45 requests (and a few more per connection it must clean up after -write)
+// within 30 seconds, pacing the HMAC candidates, and prints no secret, token, password, key ID
+// or claim value, so its output is safe to paste into an issue. REEFLOW_BASE_URL (default https://api.reeflow.com)
 // follows the SDK's rules: https, or http on loopback.
 //
 // Exit status: 0 when no documented fact is contradicted; 1 when one is; 2 when the probe could

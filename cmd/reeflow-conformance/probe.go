@@ -24,7 +24,7 @@ import (
 
 // maxRequests bounds what one run sends, whatever the answers: the HMAC candidates and the
 // connection's clean-up included, it stays under this.
-const maxRequests = 40
+const maxRequests = 45
 
 // maxBody bounds a response body read by the probe; Reeflow's OpenAPI document is the largest.
 const maxBody = 8 << 20
@@ -46,6 +46,7 @@ type probe struct {
 	secrets    []string      // scrubbed from everything printed
 	skew       time.Duration // the server's Date minus the local clock, for HMAC timestamps
 	leftBehind string        // set when the throwaway connection could not be deleted
+	quotaReply *reply        // the first create refused for a quota, for checkQuota
 }
 
 func newProbe(cfg config, stderr io.Writer) (*probe, error) {
@@ -100,6 +101,8 @@ func (p *probe) run(ctx context.Context) {
 	p.checkAPIKeys(ctx)
 	p.checkSessions(ctx)
 	p.checkConnectionLifecycle(ctx)
+	p.checkConnectionTypes(ctx)
+	p.checkQuota()
 	p.checkHMAC(ctx)
 	p.checkOpenAPI(ctx)
 }
@@ -122,7 +125,9 @@ func (p *probe) send(ctx context.Context, method, path string, body []byte, sign
 	if p.sent >= maxRequests {
 		return reply{err: errBudget}
 	}
-	return p.sendUnbudgeted(ctx, method, path, body, sign)
+	r := p.sendUnbudgeted(ctx, method, path, body, sign)
+	p.noteQuota(method, r)
+	return r
 }
 
 // sendUnbudgeted is send without the budget, for the clean-up that must happen anyway.
@@ -177,9 +182,9 @@ func (r reply) apiError() *reeflow.APIError {
 func (r reply) ok() bool { return r.err == nil && r.status >= 200 && r.status <= 299 }
 
 // undecided reports whether the reply cannot tell anything about the fact being checked: no
-// answer, a rate limit, or a server error.
+// answer, a rate limit, a quota, or a server error.
 func (r reply) undecided() bool {
-	return r.err != nil || r.status == http.StatusTooManyRequests || r.status >= 500
+	return r.err != nil || r.status == http.StatusTooManyRequests || r.status >= 500 || r.quotaRefusal()
 }
 
 // String describes the reply for evidence: the status and the error message, or the media

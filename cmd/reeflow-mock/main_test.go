@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -293,8 +294,14 @@ func TestBadSeedFiles(t *testing.T) {
 		{"a list", `[{"name": "x"}]`, "cannot unmarshal array"},
 		{"misspelt field", `{"connections": [{"name": "Demo", "type": "pg", "config": {"host": "h", "port": 1, "database": "d", "user": "u", "pasword": "CANARY"}}]}`,
 			`connection 1 ("Demo"): config: json: unknown field "pasword"`},
-		{"unknown type", `{"connections": [{"name": "Demo", "type": "mysql", "config": {}}]}`, `connection 1 ("Demo"): type "mysql": use "pg" or "tinybird"`},
+		{"unknown type", `{"connections": [{"name": "Demo", "type": "mysql", "config": {}}]}`, `connection 1 ("Demo"): type "mysql": use "pg", "tinybird", "bigquery" or "snowflake"`},
 		{"no config", `{"connections": [{"name": "Demo", "type": "pg"}]}`, `connection 1 ("Demo"): no config`},
+		{"not a service-account key", `{"connections": [{"name": "BQ", "type": "bigquery", "config": {"service_account_key": {"type": "authorized_user", "refresh_token": "CANARY"}, "location": "EU"}}]}`,
+			`connection 1 ("BQ"): config: reeflow: BigQuery service-account key is not a service account's key`},
+		{"BigQuery without a key", `{"connections": [{"name": "BQ", "type": "bigquery", "config": {"project_id": "p", "location": "EU"}}]}`,
+			`config.service_account_key: property "service_account_key" is missing`},
+		{"misspelt Snowflake field", `{"connections": [{"name": "Snow", "type": "snowflake", "config": {"account": "a", "user": "u", "pat": "CANARY", "warehouse": "w", "database": "d"}}]}`,
+			`connection 1 ("Snow"): config: json: unknown field "pat"`},
 		{"invalid config", `{"connections": [{"name": "Demo", "type": "pg", "config": {"host": "h", "port": 0, "database": "d", "user": "u", "password": "CANARY"}}]}`,
 			"reeflowtest: SeedConnection: config.port"},
 		{"duplicate ID", `{"connections": [{"id": "conn_a", "name": "A", "type": "tinybird", "config": {"host": "h"}}, {"id": "conn_a", "name": "B", "type": "tinybird", "config": {"host": "h"}}]}`,
@@ -339,4 +346,35 @@ func TestLogRequests(t *testing.T) {
 			assert.NotContains(t, logs, "body=")
 		}
 	}
+}
+
+// -seed loads BigQuery (its key pasted as an object or as a string) and Snowflake connections,
+// whose key and token the API never returns.
+func TestSeedFileWithBigQueryAndSnowflake(t *testing.T) {
+	t.Setenv("REEFLOW_API_KEY_ID", "key_seed")
+	t.Setenv("REEFLOW_API_KEY_SECRET", "seed-secret")
+	const key = `{"type": "service_account", "project_id": "my-gcp-project", "client_email": "reader@my-gcp-project.iam.gserviceaccount.com",
+		"private_key": "-----BEGIN PRIVATE KEY-----\nCANARY-PRIVATE-KEY\n-----END PRIVATE KEY-----\n"}`
+	keyString, err := json.Marshal(key)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "seed.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"connections": [
+		{"name": "Warehouse", "type": "bigquery", "config": {"service_account_key": `+key+`, "location": "EU"}},
+		{"name": "Billing", "type": "bigquery", "config": {"service_account_key": `+string(keyString)+`, "project_id": "billing", "location": "US"}},
+		{"name": "Snow", "type": "snowflake", "config": {"account": "myorg-myaccount", "user": "READER", "token": "CANARY-PAT",
+		 "warehouse": "WH", "database": "DB", "schemas": ["PUBLIC", "MARTS"]}}
+	]}`), 0o600))
+	srv, stdout, _ := startMock(t, "-seed", path)
+	assert.Contains(t, stdout.String(), "seeded 3 connections from "+path)
+
+	conns, err := srv.Client(reeflow.WithBasicAuth("key_seed", "seed-secret")).Connections.List(context.Background())
+	require.NoError(t, err)
+	require.Len(t, conns, 3)
+	assert.Equal(t, reeflow.BigQueryConfig{ProjectID: "my-gcp-project", Location: "EU"}, conns[0].Config, "the project ID comes from the key")
+	assert.Equal(t, reeflow.BigQueryConfig{ProjectID: "billing", Location: "US"}, conns[1].Config, "unless the file gives one")
+	assert.Equal(t, reeflow.SnowflakeConfig{Account: "myorg-myaccount", User: "READER", Warehouse: "WH", Database: "DB", Schemas: []string{"PUBLIC", "MARTS"}}, conns[2].Config)
+	stored := srv.Connections()
+	assert.Contains(t, stored[0].Config.(reeflow.BigQueryConfig).ServiceAccountKey, "CANARY-PRIVATE-KEY", "the fake keeps the key")
+	assert.Equal(t, "CANARY-PAT", stored[2].Config.(reeflow.SnowflakeConfig).Token)
+	assert.NotContains(t, stdout.String(), "CANARY")
 }

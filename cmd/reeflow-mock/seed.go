@@ -18,8 +18,15 @@ import (
 //	  {"id": "conn_demo", "name": "Demo", "type": "pg",
 //	   "config": {"host": "localhost", "port": 5432, "database": "app", "user": "app", "password": "…", "ssl": false},
 //	   "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"},
-//	  {"name": "Events", "type": "tinybird", "config": {"host": "api.tinybird.co", "token": "…"}}
+//	  {"name": "Events", "type": "tinybird", "config": {"host": "api.tinybird.co", "token": "…"}},
+//	  {"name": "Warehouse", "type": "bigquery", "config": {"service_account_key": {…the key file…}, "location": "EU"}},
+//	  {"name": "Snow", "type": "snowflake", "config": {"account": "myorg-myaccount", "user": "READER",
+//	   "token": "…", "warehouse": "WH", "database": "DB", "schemas": ["PUBLIC"]}}
 //	]}
+//
+// A BigQuery "service_account_key" is the key file pasted as it is (a JSON object) or as a JSON
+// string, as the API takes it; it is checked as BigQueryConfigFromKey does, and "project_id"
+// defaults to the key's.
 //
 // id, created_at and updated_at are optional (a random ID, the time of start). Unknown fields
 // are errors, so that a misspelt "pasword" is not silently dropped.
@@ -48,6 +55,41 @@ type seedPostgresConfig struct {
 type seedTinybirdConfig struct {
 	Host  string `json:"host"`
 	Token string `json:"token"`
+}
+
+type seedBigQueryConfig struct {
+	ServiceAccountKey json.RawMessage `json:"service_account_key"`
+	ProjectID         string          `json:"project_id"`
+	Location          string          `json:"location"`
+}
+
+// config checks the key and fills in the project ID from it unless the file gives one.
+func (c seedBigQueryConfig) config() (reeflow.BigQueryConfig, error) {
+	key := []byte(c.ServiceAccountKey)
+	var s string
+	if json.Unmarshal(key, &s) == nil {
+		key = []byte(s)
+	}
+	if len(c.ServiceAccountKey) == 0 {
+		return reeflow.BigQueryConfig{ProjectID: c.ProjectID, Location: c.Location}, nil // SeedConnection names what is missing
+	}
+	cfg, err := reeflow.BigQueryConfigFromKey(key, c.Location)
+	if err != nil {
+		return cfg, err
+	}
+	if c.ProjectID != "" {
+		cfg.ProjectID = c.ProjectID
+	}
+	return cfg, nil
+}
+
+type seedSnowflakeConfig struct {
+	Account   string   `json:"account"`
+	User      string   `json:"user"`
+	Token     string   `json:"token"`
+	Warehouse string   `json:"warehouse"`
+	Database  string   `json:"database"`
+	Schemas   []string `json:"schemas"`
 }
 
 // readSeed reads a -seed file. Its errors name the file and the connection, never a password
@@ -90,8 +132,25 @@ func (c seedConnection) connection() (reeflow.Connection, error) {
 			return conn, fmt.Errorf("config: %w", err)
 		}
 		conn.Config = reeflow.TinybirdConfig{Host: cfg.Host, Token: cfg.Token}
+	case reeflow.ConnectionTypeBigQuery:
+		var cfg seedBigQueryConfig
+		if err := decodeStrict(c.Config, &cfg); err != nil {
+			return conn, fmt.Errorf("config: %w", err)
+		}
+		bq, err := cfg.config()
+		if err != nil {
+			return conn, fmt.Errorf("config: %w", err)
+		}
+		conn.Config = bq
+	case reeflow.ConnectionTypeSnowflake:
+		var cfg seedSnowflakeConfig
+		if err := decodeStrict(c.Config, &cfg); err != nil {
+			return conn, fmt.Errorf("config: %w", err)
+		}
+		conn.Config = reeflow.SnowflakeConfig(cfg)
 	default:
-		return conn, fmt.Errorf("type %q: use %q or %q", c.Type, reeflow.ConnectionTypePostgres, reeflow.ConnectionTypeTinybird)
+		return conn, fmt.Errorf("type %q: use %q, %q, %q or %q", c.Type, reeflow.ConnectionTypePostgres, reeflow.ConnectionTypeTinybird,
+			reeflow.ConnectionTypeBigQuery, reeflow.ConnectionTypeSnowflake)
 	}
 	return conn, nil
 }

@@ -18,6 +18,36 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for BigQueryConnectionType.
+const (
+	BigQueryConnectionTypeBigquery BigQueryConnectionType = "bigquery"
+)
+
+// Valid indicates whether the value is a known member of the BigQueryConnectionType enum.
+func (e BigQueryConnectionType) Valid() bool {
+	switch e {
+	case BigQueryConnectionTypeBigquery:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateBigQueryConnectionType.
+const (
+	CreateBigQueryConnectionTypeBigquery CreateBigQueryConnectionType = "bigquery"
+)
+
+// Valid indicates whether the value is a known member of the CreateBigQueryConnectionType enum.
+func (e CreateBigQueryConnectionType) Valid() bool {
+	switch e {
+	case CreateBigQueryConnectionTypeBigquery:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreatePostgresConnectionType.
 const (
 	CreatePostgresConnectionTypePg CreatePostgresConnectionType = "pg"
@@ -27,6 +57,21 @@ const (
 func (e CreatePostgresConnectionType) Valid() bool {
 	switch e {
 	case CreatePostgresConnectionTypePg:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateSnowflakeConnectionType.
+const (
+	CreateSnowflakeConnectionTypeSnowflake CreateSnowflakeConnectionType = "snowflake"
+)
+
+// Valid indicates whether the value is a known member of the CreateSnowflakeConnectionType enum.
+func (e CreateSnowflakeConnectionType) Valid() bool {
+	switch e {
+	case CreateSnowflakeConnectionTypeSnowflake:
 		return true
 	default:
 		return false
@@ -57,6 +102,21 @@ const (
 func (e PostgresConnectionType) Valid() bool {
 	switch e {
 	case PostgresConnectionTypePg:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SnowflakeConnectionType.
+const (
+	SnowflakeConnectionTypeSnowflake SnowflakeConnectionType = "snowflake"
+)
+
+// Valid indicates whether the value is a known member of the SnowflakeConnectionType enum.
+func (e SnowflakeConnectionType) Valid() bool {
+	switch e {
+	case SnowflakeConnectionTypeSnowflake:
 		return true
 	default:
 		return false
@@ -94,6 +154,44 @@ type APIKey struct {
 // `organization` (the session-token page's field name could not be read).
 type Attributes = map[string]any
 
+// BigQueryConfig Documented (the BigQuery data-source page): "Connect to Google BigQuery using the REST API
+// authenticated by a Google Cloud service account JSON key." The Console asks for the "Service
+// account key — The full JSON key downloaded above … Reeflow stores it encrypted at rest", the
+// "Project ID — Your Google Cloud project identifier (e.g. my-gcp-project). Auto-filled from the
+// service account key", and "the location (multi-region or region) your datasets live in".
+// Assumed: the type value `bigquery`, the field names, and that the key travels as a string
+// holding the key file's JSON.
+type BigQueryConfig struct {
+	// Location Where the datasets live, a multi-region (US, EU) or a region (europe-west1).
+	Location string `json:"location"`
+
+	// ProjectId The Google Cloud project the queries run in, such as my-gcp-project.
+	ProjectId string `json:"project_id"`
+
+	// ServiceAccountKey The service-account key file's JSON, as a string. Accepted on write, never returned (credentials are never returned, documented).
+	ServiceAccountKey *string `json:"service_account_key,omitempty"`
+}
+
+// BigQueryConnection defines model for BigQueryConnection.
+type BigQueryConnection struct {
+	// Config Documented (the BigQuery data-source page): "Connect to Google BigQuery using the REST API
+	// authenticated by a Google Cloud service account JSON key." The Console asks for the "Service
+	// account key — The full JSON key downloaded above … Reeflow stores it encrypted at rest", the
+	// "Project ID — Your Google Cloud project identifier (e.g. my-gcp-project). Auto-filled from the
+	// service account key", and "the location (multi-region or region) your datasets live in".
+	// Assumed: the type value `bigquery`, the field names, and that the key travels as a string
+	// holding the key file's JSON.
+	Config    BigQueryConfig         `json:"config"`
+	CreatedAt time.Time              `json:"created_at"`
+	Id        string                 `json:"id"`
+	Name      string                 `json:"name"`
+	Type      BigQueryConnectionType `json:"type"`
+	UpdatedAt time.Time              `json:"updated_at"`
+}
+
+// BigQueryConnectionType defines model for BigQueryConnection.Type.
+type BigQueryConnectionType string
+
 // Connection A connection as returned, discriminated on `type`; never carries a password or token.
 type Connection struct {
 	union json.RawMessage
@@ -103,6 +201,23 @@ type Connection struct {
 type ConnectionConfig struct {
 	union json.RawMessage
 }
+
+// CreateBigQueryConnection defines model for CreateBigQueryConnection.
+type CreateBigQueryConnection struct {
+	// Config Documented (the BigQuery data-source page): "Connect to Google BigQuery using the REST API
+	// authenticated by a Google Cloud service account JSON key." The Console asks for the "Service
+	// account key — The full JSON key downloaded above … Reeflow stores it encrypted at rest", the
+	// "Project ID — Your Google Cloud project identifier (e.g. my-gcp-project). Auto-filled from the
+	// service account key", and "the location (multi-region or region) your datasets live in".
+	// Assumed: the type value `bigquery`, the field names, and that the key travels as a string
+	// holding the key file's JSON.
+	Config BigQueryConfig               `json:"config"`
+	Name   string                       `json:"name"`
+	Type   CreateBigQueryConnectionType `json:"type"`
+}
+
+// CreateBigQueryConnectionType defines model for CreateBigQueryConnection.Type.
+type CreateBigQueryConnectionType string
 
 // CreateConnectionRequest defines model for CreateConnectionRequest.
 type CreateConnectionRequest struct {
@@ -127,6 +242,21 @@ type CreateSessionRequest struct {
 	Organization *SessionSubject `json:"organization,omitempty"`
 	User         SessionSubject  `json:"user"`
 }
+
+// CreateSnowflakeConnection defines model for CreateSnowflakeConnection.
+type CreateSnowflakeConnection struct {
+	// Config Documented (the Snowflake data-source page): "Connect to Snowflake using the SQL API v2
+	// authenticated by a Programmatic Access Token (PAT)", with "a user that owns a Programmatic
+	// Access Token (PAT) with read-only privileges", a warehouse, a database and schemas. Assumed:
+	// the type value `snowflake`, the field names, `account` (the SQL API's account identifier), and
+	// `token` for the PAT, as for Tinybird.
+	Config SnowflakeConfig               `json:"config"`
+	Name   string                        `json:"name"`
+	Type   CreateSnowflakeConnectionType `json:"type"`
+}
+
+// CreateSnowflakeConnectionType defines model for CreateSnowflakeConnection.Type.
+type CreateSnowflakeConnectionType string
 
 // CreateTinybirdConnection defines model for CreateTinybirdConnection.
 type CreateTinybirdConnection struct {
@@ -202,6 +332,41 @@ type SessionSubject struct {
 	Attributes *Attributes `json:"attributes,omitempty"`
 	Id         string      `json:"id"`
 }
+
+// SnowflakeConfig Documented (the Snowflake data-source page): "Connect to Snowflake using the SQL API v2
+// authenticated by a Programmatic Access Token (PAT)", with "a user that owns a Programmatic
+// Access Token (PAT) with read-only privileges", a warehouse, a database and schemas. Assumed:
+// the type value `snowflake`, the field names, `account` (the SQL API's account identifier), and
+// `token` for the PAT, as for Tinybird.
+type SnowflakeConfig struct {
+	// Account The account identifier, such as myorg-myaccount.
+	Account  string    `json:"account"`
+	Database string    `json:"database"`
+	Schemas  *[]string `json:"schemas,omitempty"`
+
+	// Token The Programmatic Access Token. Accepted on write, never returned.
+	Token     *string `json:"token,omitempty"`
+	User      string  `json:"user"`
+	Warehouse string  `json:"warehouse"`
+}
+
+// SnowflakeConnection defines model for SnowflakeConnection.
+type SnowflakeConnection struct {
+	// Config Documented (the Snowflake data-source page): "Connect to Snowflake using the SQL API v2
+	// authenticated by a Programmatic Access Token (PAT)", with "a user that owns a Programmatic
+	// Access Token (PAT) with read-only privileges", a warehouse, a database and schemas. Assumed:
+	// the type value `snowflake`, the field names, `account` (the SQL API's account identifier), and
+	// `token` for the PAT, as for Tinybird.
+	Config    SnowflakeConfig         `json:"config"`
+	CreatedAt time.Time               `json:"created_at"`
+	Id        string                  `json:"id"`
+	Name      string                  `json:"name"`
+	Type      SnowflakeConnectionType `json:"type"`
+	UpdatedAt time.Time               `json:"updated_at"`
+}
+
+// SnowflakeConnectionType defines model for SnowflakeConnection.Type.
+type SnowflakeConnectionType string
 
 // TinybirdConfig Field names are assumed.
 type TinybirdConfig struct {
@@ -329,6 +494,74 @@ func (t *Connection) MergeTinybirdConnection(v TinybirdConnection) error {
 	return err
 }
 
+// AsBigQueryConnection returns the union data inside the Connection as a BigQueryConnection
+func (t Connection) AsBigQueryConnection() (BigQueryConnection, error) {
+	var body BigQueryConnection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromBigQueryConnection overwrites any union data inside the Connection as the provided BigQueryConnection
+func (t *Connection) FromBigQueryConnection(v BigQueryConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"bigquery"}`))
+	t.union = b
+	return err
+}
+
+// MergeBigQueryConnection performs a merge with any union data inside the Connection, using the provided BigQueryConnection
+func (t *Connection) MergeBigQueryConnection(v BigQueryConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"bigquery"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSnowflakeConnection returns the union data inside the Connection as a SnowflakeConnection
+func (t Connection) AsSnowflakeConnection() (SnowflakeConnection, error) {
+	var body SnowflakeConnection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSnowflakeConnection overwrites any union data inside the Connection as the provided SnowflakeConnection
+func (t *Connection) FromSnowflakeConnection(v SnowflakeConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"snowflake"}`))
+	t.union = b
+	return err
+}
+
+// MergeSnowflakeConnection performs a merge with any union data inside the Connection, using the provided SnowflakeConnection
+func (t *Connection) MergeSnowflakeConnection(v SnowflakeConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"snowflake"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t Connection) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -343,8 +576,12 @@ func (t Connection) ValueByDiscriminator() (interface{}, error) {
 		return nil, err
 	}
 	switch discriminator {
+	case "bigquery":
+		return t.AsBigQueryConnection()
 	case "pg":
 		return t.AsPostgresConnection()
+	case "snowflake":
+		return t.AsSnowflakeConnection()
 	case "tinybird":
 		return t.AsTinybirdConnection()
 	default:
@@ -404,6 +641,58 @@ func (t *ConnectionConfig) FromTinybirdConfig(v TinybirdConfig) error {
 
 // MergeTinybirdConfig performs a merge with any union data inside the ConnectionConfig, using the provided TinybirdConfig
 func (t *ConnectionConfig) MergeTinybirdConfig(v TinybirdConfig) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsBigQueryConfig returns the union data inside the ConnectionConfig as a BigQueryConfig
+func (t ConnectionConfig) AsBigQueryConfig() (BigQueryConfig, error) {
+	var body BigQueryConfig
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromBigQueryConfig overwrites any union data inside the ConnectionConfig as the provided BigQueryConfig
+func (t *ConnectionConfig) FromBigQueryConfig(v BigQueryConfig) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeBigQueryConfig performs a merge with any union data inside the ConnectionConfig, using the provided BigQueryConfig
+func (t *ConnectionConfig) MergeBigQueryConfig(v BigQueryConfig) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSnowflakeConfig returns the union data inside the ConnectionConfig as a SnowflakeConfig
+func (t ConnectionConfig) AsSnowflakeConfig() (SnowflakeConfig, error) {
+	var body SnowflakeConfig
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSnowflakeConfig overwrites any union data inside the ConnectionConfig as the provided SnowflakeConfig
+func (t *ConnectionConfig) FromSnowflakeConfig(v SnowflakeConfig) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSnowflakeConfig performs a merge with any union data inside the ConnectionConfig, using the provided SnowflakeConfig
+func (t *ConnectionConfig) MergeSnowflakeConfig(v SnowflakeConfig) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -492,6 +781,74 @@ func (t *CreateConnectionRequest) MergeCreateTinybirdConnection(v CreateTinybird
 	return err
 }
 
+// AsCreateBigQueryConnection returns the union data inside the CreateConnectionRequest as a CreateBigQueryConnection
+func (t CreateConnectionRequest) AsCreateBigQueryConnection() (CreateBigQueryConnection, error) {
+	var body CreateBigQueryConnection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCreateBigQueryConnection overwrites any union data inside the CreateConnectionRequest as the provided CreateBigQueryConnection
+func (t *CreateConnectionRequest) FromCreateBigQueryConnection(v CreateBigQueryConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"bigquery"}`))
+	t.union = b
+	return err
+}
+
+// MergeCreateBigQueryConnection performs a merge with any union data inside the CreateConnectionRequest, using the provided CreateBigQueryConnection
+func (t *CreateConnectionRequest) MergeCreateBigQueryConnection(v CreateBigQueryConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"bigquery"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCreateSnowflakeConnection returns the union data inside the CreateConnectionRequest as a CreateSnowflakeConnection
+func (t CreateConnectionRequest) AsCreateSnowflakeConnection() (CreateSnowflakeConnection, error) {
+	var body CreateSnowflakeConnection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCreateSnowflakeConnection overwrites any union data inside the CreateConnectionRequest as the provided CreateSnowflakeConnection
+func (t *CreateConnectionRequest) FromCreateSnowflakeConnection(v CreateSnowflakeConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"snowflake"}`))
+	t.union = b
+	return err
+}
+
+// MergeCreateSnowflakeConnection performs a merge with any union data inside the CreateConnectionRequest, using the provided CreateSnowflakeConnection
+func (t *CreateConnectionRequest) MergeCreateSnowflakeConnection(v CreateSnowflakeConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"snowflake"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t CreateConnectionRequest) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -506,8 +863,12 @@ func (t CreateConnectionRequest) ValueByDiscriminator() (interface{}, error) {
 		return nil, err
 	}
 	switch discriminator {
+	case "bigquery":
+		return t.AsCreateBigQueryConnection()
 	case "pg":
 		return t.AsCreatePostgresConnection()
+	case "snowflake":
+		return t.AsCreateSnowflakeConnection()
 	case "tinybird":
 		return t.AsCreateTinybirdConnection()
 	default:
@@ -688,7 +1049,10 @@ type ClientInterface interface {
 	//
 	// The request body is documented (PostgreSQL example). Assumed: 201 with the created connection,
 	// its ID starting with `conn_`, and no password or token in it; the Tinybird type value `tinybird` and
-	// its config fields `host` and `token`.
+	// its config fields `host` and `token`; the BigQuery and Snowflake type values and config fields
+	// (see BigQueryConfig and SnowflakeConfig). Quotas are documented: a create beyond the organization's
+	// quota for the resource answers 403 `Quota exceeded: maximum N … allowed per organization
+	// (currently: M)`; the quota on connections is not.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -699,7 +1063,10 @@ type ClientInterface interface {
 	//
 	// The request body is documented (PostgreSQL example). Assumed: 201 with the created connection,
 	// its ID starting with `conn_`, and no password or token in it; the Tinybird type value `tinybird` and
-	// its config fields `host` and `token`.
+	// its config fields `host` and `token`; the BigQuery and Snowflake type values and config fields
+	// (see BigQueryConfig and SnowflakeConfig). Quotas are documented: a create beyond the organization's
+	// quota for the resource answers 403 `Quota exceeded: maximum N … allowed per organization
+	// (currently: M)`; the quota on connections is not.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -724,8 +1091,9 @@ type ClientInterface interface {
 	// UpdateConnectionWithBody Update a connection
 	//
 	// Implied by the documented "update" permission on connections. Assumed: PATCH with
-	// `{name?, config?}`; a config replaces the stored one, except that an omitted `password` or
-	// `token` keeps the stored secret; 200 with the updated connection; 404 for an unknown ID.
+	// `{name?, config?}`; a config replaces the stored one, except that an omitted `password`,
+	// `token` or `service_account_key` keeps the stored secret; 200 with the updated connection; 404
+	// for an unknown ID.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -735,8 +1103,9 @@ type ClientInterface interface {
 	// UpdateConnection Update a connection
 	//
 	// Implied by the documented "update" permission on connections. Assumed: PATCH with
-	// `{name?, config?}`; a config replaces the stored one, except that an omitted `password` or
-	// `token` keeps the stored secret; 200 with the updated connection; 404 for an unknown ID.
+	// `{name?, config?}`; a config replaces the stored one, except that an omitted `password`,
+	// `token` or `service_account_key` keeps the stored secret; 200 with the updated connection; 404
+	// for an unknown ID.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -833,7 +1202,10 @@ func (c *Client) ListConnections(ctx context.Context, reqEditors ...RequestEdito
 //
 // The request body is documented (PostgreSQL example). Assumed: 201 with the created connection,
 // its ID starting with `conn_`, and no password or token in it; the Tinybird type value `tinybird` and
-// its config fields `host` and `token`.
+// its config fields `host` and `token`; the BigQuery and Snowflake type values and config fields
+// (see BigQueryConfig and SnowflakeConfig). Quotas are documented: a create beyond the organization's
+// quota for the resource answers 403 `Quota exceeded: maximum N … allowed per organization
+// (currently: M)`; the quota on connections is not.
 //
 // Takes any type of body and a specified content type.
 //
@@ -854,7 +1226,10 @@ func (c *Client) CreateConnectionWithBody(ctx context.Context, contentType strin
 //
 // The request body is documented (PostgreSQL example). Assumed: 201 with the created connection,
 // its ID starting with `conn_`, and no password or token in it; the Tinybird type value `tinybird` and
-// its config fields `host` and `token`.
+// its config fields `host` and `token`; the BigQuery and Snowflake type values and config fields
+// (see BigQueryConfig and SnowflakeConfig). Quotas are documented: a create beyond the organization's
+// quota for the resource answers 403 `Quota exceeded: maximum N … allowed per organization
+// (currently: M)`; the quota on connections is not.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -909,8 +1284,9 @@ func (c *Client) GetConnection(ctx context.Context, connectionId string, reqEdit
 // UpdateConnectionWithBody Update a connection
 //
 // Implied by the documented "update" permission on connections. Assumed: PATCH with
-// `{name?, config?}`; a config replaces the stored one, except that an omitted `password` or
-// `token` keeps the stored secret; 200 with the updated connection; 404 for an unknown ID.
+// `{name?, config?}`; a config replaces the stored one, except that an omitted `password`,
+// `token` or `service_account_key` keeps the stored secret; 200 with the updated connection; 404
+// for an unknown ID.
 //
 // Takes any type of body and a specified content type.
 //
@@ -930,8 +1306,9 @@ func (c *Client) UpdateConnectionWithBody(ctx context.Context, connectionId stri
 // UpdateConnection Update a connection
 //
 // Implied by the documented "update" permission on connections. Assumed: PATCH with
-// `{name?, config?}`; a config replaces the stored one, except that an omitted `password` or
-// `token` keeps the stored secret; 200 with the updated connection; 404 for an unknown ID.
+// `{name?, config?}`; a config replaces the stored one, except that an omitted `password`,
+// `token` or `service_account_key` keeps the stored secret; 200 with the updated connection; 404
+// for an unknown ID.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1397,7 +1774,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// The request body is documented (PostgreSQL example). Assumed: 201 with the created connection,
 	// its ID starting with `conn_`, and no password or token in it; the Tinybird type value `tinybird` and
-	// its config fields `host` and `token`.
+	// its config fields `host` and `token`; the BigQuery and Snowflake type values and config fields
+	// (see BigQueryConfig and SnowflakeConfig). Quotas are documented: a create beyond the organization's
+	// quota for the resource answers 403 `Quota exceeded: maximum N … allowed per organization
+	// (currently: M)`; the quota on connections is not.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1408,7 +1788,10 @@ type ClientWithResponsesInterface interface {
 	//
 	// The request body is documented (PostgreSQL example). Assumed: 201 with the created connection,
 	// its ID starting with `conn_`, and no password or token in it; the Tinybird type value `tinybird` and
-	// its config fields `host` and `token`.
+	// its config fields `host` and `token`; the BigQuery and Snowflake type values and config fields
+	// (see BigQueryConfig and SnowflakeConfig). Quotas are documented: a create beyond the organization's
+	// quota for the resource answers 403 `Quota exceeded: maximum N … allowed per organization
+	// (currently: M)`; the quota on connections is not.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1437,8 +1820,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateConnectionWithBodyWithResponse Update a connection
 	//
 	// Implied by the documented "update" permission on connections. Assumed: PATCH with
-	// `{name?, config?}`; a config replaces the stored one, except that an omitted `password` or
-	// `token` keeps the stored secret; 200 with the updated connection; 404 for an unknown ID.
+	// `{name?, config?}`; a config replaces the stored one, except that an omitted `password`,
+	// `token` or `service_account_key` keeps the stored secret; 200 with the updated connection; 404
+	// for an unknown ID.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1448,8 +1832,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateConnectionWithResponse Update a connection
 	//
 	// Implied by the documented "update" permission on connections. Assumed: PATCH with
-	// `{name?, config?}`; a config replaces the stored one, except that an omitted `password` or
-	// `token` keeps the stored secret; 200 with the updated connection; 404 for an unknown ID.
+	// `{name?, config?}`; a config replaces the stored one, except that an omitted `password`,
+	// `token` or `service_account_key` keeps the stored secret; 200 with the updated connection; 404
+	// for an unknown ID.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2177,7 +2562,10 @@ func (c *ClientWithResponses) ListConnectionsWithResponse(ctx context.Context, r
 //
 // The request body is documented (PostgreSQL example). Assumed: 201 with the created connection,
 // its ID starting with `conn_`, and no password or token in it; the Tinybird type value `tinybird` and
-// its config fields `host` and `token`.
+// its config fields `host` and `token`; the BigQuery and Snowflake type values and config fields
+// (see BigQueryConfig and SnowflakeConfig). Quotas are documented: a create beyond the organization's
+// quota for the resource answers 403 `Quota exceeded: maximum N … allowed per organization
+// (currently: M)`; the quota on connections is not.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2194,7 +2582,10 @@ func (c *ClientWithResponses) CreateConnectionWithBodyWithResponse(ctx context.C
 //
 // The request body is documented (PostgreSQL example). Assumed: 201 with the created connection,
 // its ID starting with `conn_`, and no password or token in it; the Tinybird type value `tinybird` and
-// its config fields `host` and `token`.
+// its config fields `host` and `token`; the BigQuery and Snowflake type values and config fields
+// (see BigQueryConfig and SnowflakeConfig). Quotas are documented: a create beyond the organization's
+// quota for the resource answers 403 `Quota exceeded: maximum N … allowed per organization
+// (currently: M)`; the quota on connections is not.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2241,8 +2632,9 @@ func (c *ClientWithResponses) GetConnectionWithResponse(ctx context.Context, con
 // UpdateConnectionWithBodyWithResponse Update a connection
 //
 // Implied by the documented "update" permission on connections. Assumed: PATCH with
-// `{name?, config?}`; a config replaces the stored one, except that an omitted `password` or
-// `token` keeps the stored secret; 200 with the updated connection; 404 for an unknown ID.
+// `{name?, config?}`; a config replaces the stored one, except that an omitted `password`,
+// `token` or `service_account_key` keeps the stored secret; 200 with the updated connection; 404
+// for an unknown ID.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2258,8 +2650,9 @@ func (c *ClientWithResponses) UpdateConnectionWithBodyWithResponse(ctx context.C
 // UpdateConnectionWithResponse Update a connection
 //
 // Implied by the documented "update" permission on connections. Assumed: PATCH with
-// `{name?, config?}`; a config replaces the stored one, except that an omitted `password` or
-// `token` keeps the stored secret; 200 with the updated connection; 404 for an unknown ID.
+// `{name?, config?}`; a config replaces the stored one, except that an omitted `password`,
+// `token` or `service_account_key` keeps the stored secret; 200 with the updated connection; 404
+// for an unknown ID.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -74,11 +74,18 @@ func TestSecretsAreWriteOnlyAndDiscriminatorsMapped(t *testing.T) {
 	schemas := doc.Components.Schemas
 	assert.True(t, schemas["PostgresConfig"].Value.Properties["password"].Value.WriteOnly)
 	assert.True(t, schemas["TinybirdConfig"].Value.Properties["token"].Value.WriteOnly)
+	assert.True(t, schemas["BigQueryConfig"].Value.Properties["service_account_key"].Value.WriteOnly)
+	assert.True(t, schemas["SnowflakeConfig"].Value.Properties["token"].Value.WriteOnly)
 	for _, name := range []string{"Connection", "CreateConnectionRequest"} {
 		d := schemas[name].Value.Discriminator
 		require.NotNil(t, d, name)
 		assert.Equal(t, "type", d.PropertyName)
-		assert.Len(t, d.Mapping, 2, name)
+		assert.ElementsMatch(t, []string{"pg", "tinybird", "bigquery", "snowflake"}, keys(d.Mapping), name)
+	}
+	// The names the docs do not show are marked as this SDK's assumption.
+	for _, name := range []string{"BigQueryConfig", "SnowflakeConfig"} {
+		assert.Equal(t, "assumed", schemas[name].Value.Extensions["x-reeflow-source"], name)
+		assert.Contains(t, schemas[name].Value.Description, "Assumed:", name)
 	}
 }
 
@@ -96,7 +103,7 @@ func TestErrorBodyAcceptsTheThreeDocumentedShapes(t *testing.T) {
 	assert.Error(t, schema.VisitJSON(map[string]any{"message": 42.0}))
 }
 
-func keys(m openapi3.SecurityRequirement) []string {
+func keys[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)

@@ -23,6 +23,36 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for BigQueryConnectionType.
+const (
+	BigQueryConnectionTypeBigquery BigQueryConnectionType = "bigquery"
+)
+
+// Valid indicates whether the value is a known member of the BigQueryConnectionType enum.
+func (e BigQueryConnectionType) Valid() bool {
+	switch e {
+	case BigQueryConnectionTypeBigquery:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateBigQueryConnectionType.
+const (
+	CreateBigQueryConnectionTypeBigquery CreateBigQueryConnectionType = "bigquery"
+)
+
+// Valid indicates whether the value is a known member of the CreateBigQueryConnectionType enum.
+func (e CreateBigQueryConnectionType) Valid() bool {
+	switch e {
+	case CreateBigQueryConnectionTypeBigquery:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreatePostgresConnectionType.
 const (
 	CreatePostgresConnectionTypePg CreatePostgresConnectionType = "pg"
@@ -32,6 +62,21 @@ const (
 func (e CreatePostgresConnectionType) Valid() bool {
 	switch e {
 	case CreatePostgresConnectionTypePg:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateSnowflakeConnectionType.
+const (
+	CreateSnowflakeConnectionTypeSnowflake CreateSnowflakeConnectionType = "snowflake"
+)
+
+// Valid indicates whether the value is a known member of the CreateSnowflakeConnectionType enum.
+func (e CreateSnowflakeConnectionType) Valid() bool {
+	switch e {
+	case CreateSnowflakeConnectionTypeSnowflake:
 		return true
 	default:
 		return false
@@ -62,6 +107,21 @@ const (
 func (e PostgresConnectionType) Valid() bool {
 	switch e {
 	case PostgresConnectionTypePg:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SnowflakeConnectionType.
+const (
+	SnowflakeConnectionTypeSnowflake SnowflakeConnectionType = "snowflake"
+)
+
+// Valid indicates whether the value is a known member of the SnowflakeConnectionType enum.
+func (e SnowflakeConnectionType) Valid() bool {
+	switch e {
+	case SnowflakeConnectionTypeSnowflake:
 		return true
 	default:
 		return false
@@ -99,6 +159,44 @@ type APIKey struct {
 // `organization` (the session-token page's field name could not be read).
 type Attributes = map[string]any
 
+// BigQueryConfig Documented (the BigQuery data-source page): "Connect to Google BigQuery using the REST API
+// authenticated by a Google Cloud service account JSON key." The Console asks for the "Service
+// account key — The full JSON key downloaded above … Reeflow stores it encrypted at rest", the
+// "Project ID — Your Google Cloud project identifier (e.g. my-gcp-project). Auto-filled from the
+// service account key", and "the location (multi-region or region) your datasets live in".
+// Assumed: the type value `bigquery`, the field names, and that the key travels as a string
+// holding the key file's JSON.
+type BigQueryConfig struct {
+	// Location Where the datasets live, a multi-region (US, EU) or a region (europe-west1).
+	Location string `json:"location"`
+
+	// ProjectId The Google Cloud project the queries run in, such as my-gcp-project.
+	ProjectId string `json:"project_id"`
+
+	// ServiceAccountKey The service-account key file's JSON, as a string. Accepted on write, never returned (credentials are never returned, documented).
+	ServiceAccountKey *string `json:"service_account_key,omitempty"`
+}
+
+// BigQueryConnection defines model for BigQueryConnection.
+type BigQueryConnection struct {
+	// Config Documented (the BigQuery data-source page): "Connect to Google BigQuery using the REST API
+	// authenticated by a Google Cloud service account JSON key." The Console asks for the "Service
+	// account key — The full JSON key downloaded above … Reeflow stores it encrypted at rest", the
+	// "Project ID — Your Google Cloud project identifier (e.g. my-gcp-project). Auto-filled from the
+	// service account key", and "the location (multi-region or region) your datasets live in".
+	// Assumed: the type value `bigquery`, the field names, and that the key travels as a string
+	// holding the key file's JSON.
+	Config    BigQueryConfig         `json:"config"`
+	CreatedAt time.Time              `json:"created_at"`
+	Id        string                 `json:"id"`
+	Name      string                 `json:"name"`
+	Type      BigQueryConnectionType `json:"type"`
+	UpdatedAt time.Time              `json:"updated_at"`
+}
+
+// BigQueryConnectionType defines model for BigQueryConnection.Type.
+type BigQueryConnectionType string
+
 // Connection A connection as returned, discriminated on `type`; never carries a password or token.
 type Connection struct {
 	union json.RawMessage
@@ -108,6 +206,23 @@ type Connection struct {
 type ConnectionConfig struct {
 	union json.RawMessage
 }
+
+// CreateBigQueryConnection defines model for CreateBigQueryConnection.
+type CreateBigQueryConnection struct {
+	// Config Documented (the BigQuery data-source page): "Connect to Google BigQuery using the REST API
+	// authenticated by a Google Cloud service account JSON key." The Console asks for the "Service
+	// account key — The full JSON key downloaded above … Reeflow stores it encrypted at rest", the
+	// "Project ID — Your Google Cloud project identifier (e.g. my-gcp-project). Auto-filled from the
+	// service account key", and "the location (multi-region or region) your datasets live in".
+	// Assumed: the type value `bigquery`, the field names, and that the key travels as a string
+	// holding the key file's JSON.
+	Config BigQueryConfig               `json:"config"`
+	Name   string                       `json:"name"`
+	Type   CreateBigQueryConnectionType `json:"type"`
+}
+
+// CreateBigQueryConnectionType defines model for CreateBigQueryConnection.Type.
+type CreateBigQueryConnectionType string
 
 // CreateConnectionRequest defines model for CreateConnectionRequest.
 type CreateConnectionRequest struct {
@@ -132,6 +247,21 @@ type CreateSessionRequest struct {
 	Organization *SessionSubject `json:"organization,omitempty"`
 	User         SessionSubject  `json:"user"`
 }
+
+// CreateSnowflakeConnection defines model for CreateSnowflakeConnection.
+type CreateSnowflakeConnection struct {
+	// Config Documented (the Snowflake data-source page): "Connect to Snowflake using the SQL API v2
+	// authenticated by a Programmatic Access Token (PAT)", with "a user that owns a Programmatic
+	// Access Token (PAT) with read-only privileges", a warehouse, a database and schemas. Assumed:
+	// the type value `snowflake`, the field names, `account` (the SQL API's account identifier), and
+	// `token` for the PAT, as for Tinybird.
+	Config SnowflakeConfig               `json:"config"`
+	Name   string                        `json:"name"`
+	Type   CreateSnowflakeConnectionType `json:"type"`
+}
+
+// CreateSnowflakeConnectionType defines model for CreateSnowflakeConnection.Type.
+type CreateSnowflakeConnectionType string
 
 // CreateTinybirdConnection defines model for CreateTinybirdConnection.
 type CreateTinybirdConnection struct {
@@ -207,6 +337,41 @@ type SessionSubject struct {
 	Attributes *Attributes `json:"attributes,omitempty"`
 	Id         string      `json:"id"`
 }
+
+// SnowflakeConfig Documented (the Snowflake data-source page): "Connect to Snowflake using the SQL API v2
+// authenticated by a Programmatic Access Token (PAT)", with "a user that owns a Programmatic
+// Access Token (PAT) with read-only privileges", a warehouse, a database and schemas. Assumed:
+// the type value `snowflake`, the field names, `account` (the SQL API's account identifier), and
+// `token` for the PAT, as for Tinybird.
+type SnowflakeConfig struct {
+	// Account The account identifier, such as myorg-myaccount.
+	Account  string    `json:"account"`
+	Database string    `json:"database"`
+	Schemas  *[]string `json:"schemas,omitempty"`
+
+	// Token The Programmatic Access Token. Accepted on write, never returned.
+	Token     *string `json:"token,omitempty"`
+	User      string  `json:"user"`
+	Warehouse string  `json:"warehouse"`
+}
+
+// SnowflakeConnection defines model for SnowflakeConnection.
+type SnowflakeConnection struct {
+	// Config Documented (the Snowflake data-source page): "Connect to Snowflake using the SQL API v2
+	// authenticated by a Programmatic Access Token (PAT)", with "a user that owns a Programmatic
+	// Access Token (PAT) with read-only privileges", a warehouse, a database and schemas. Assumed:
+	// the type value `snowflake`, the field names, `account` (the SQL API's account identifier), and
+	// `token` for the PAT, as for Tinybird.
+	Config    SnowflakeConfig         `json:"config"`
+	CreatedAt time.Time               `json:"created_at"`
+	Id        string                  `json:"id"`
+	Name      string                  `json:"name"`
+	Type      SnowflakeConnectionType `json:"type"`
+	UpdatedAt time.Time               `json:"updated_at"`
+}
+
+// SnowflakeConnectionType defines model for SnowflakeConnection.Type.
+type SnowflakeConnectionType string
 
 // TinybirdConfig Field names are assumed.
 type TinybirdConfig struct {
@@ -334,6 +499,74 @@ func (t *Connection) MergeTinybirdConnection(v TinybirdConnection) error {
 	return err
 }
 
+// AsBigQueryConnection returns the union data inside the Connection as a BigQueryConnection
+func (t Connection) AsBigQueryConnection() (BigQueryConnection, error) {
+	var body BigQueryConnection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromBigQueryConnection overwrites any union data inside the Connection as the provided BigQueryConnection
+func (t *Connection) FromBigQueryConnection(v BigQueryConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"bigquery"}`))
+	t.union = b
+	return err
+}
+
+// MergeBigQueryConnection performs a merge with any union data inside the Connection, using the provided BigQueryConnection
+func (t *Connection) MergeBigQueryConnection(v BigQueryConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"bigquery"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSnowflakeConnection returns the union data inside the Connection as a SnowflakeConnection
+func (t Connection) AsSnowflakeConnection() (SnowflakeConnection, error) {
+	var body SnowflakeConnection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSnowflakeConnection overwrites any union data inside the Connection as the provided SnowflakeConnection
+func (t *Connection) FromSnowflakeConnection(v SnowflakeConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"snowflake"}`))
+	t.union = b
+	return err
+}
+
+// MergeSnowflakeConnection performs a merge with any union data inside the Connection, using the provided SnowflakeConnection
+func (t *Connection) MergeSnowflakeConnection(v SnowflakeConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"snowflake"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t Connection) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -348,8 +581,12 @@ func (t Connection) ValueByDiscriminator() (interface{}, error) {
 		return nil, err
 	}
 	switch discriminator {
+	case "bigquery":
+		return t.AsBigQueryConnection()
 	case "pg":
 		return t.AsPostgresConnection()
+	case "snowflake":
+		return t.AsSnowflakeConnection()
 	case "tinybird":
 		return t.AsTinybirdConnection()
 	default:
@@ -409,6 +646,58 @@ func (t *ConnectionConfig) FromTinybirdConfig(v TinybirdConfig) error {
 
 // MergeTinybirdConfig performs a merge with any union data inside the ConnectionConfig, using the provided TinybirdConfig
 func (t *ConnectionConfig) MergeTinybirdConfig(v TinybirdConfig) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsBigQueryConfig returns the union data inside the ConnectionConfig as a BigQueryConfig
+func (t ConnectionConfig) AsBigQueryConfig() (BigQueryConfig, error) {
+	var body BigQueryConfig
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromBigQueryConfig overwrites any union data inside the ConnectionConfig as the provided BigQueryConfig
+func (t *ConnectionConfig) FromBigQueryConfig(v BigQueryConfig) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeBigQueryConfig performs a merge with any union data inside the ConnectionConfig, using the provided BigQueryConfig
+func (t *ConnectionConfig) MergeBigQueryConfig(v BigQueryConfig) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSnowflakeConfig returns the union data inside the ConnectionConfig as a SnowflakeConfig
+func (t ConnectionConfig) AsSnowflakeConfig() (SnowflakeConfig, error) {
+	var body SnowflakeConfig
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSnowflakeConfig overwrites any union data inside the ConnectionConfig as the provided SnowflakeConfig
+func (t *ConnectionConfig) FromSnowflakeConfig(v SnowflakeConfig) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSnowflakeConfig performs a merge with any union data inside the ConnectionConfig, using the provided SnowflakeConfig
+func (t *ConnectionConfig) MergeSnowflakeConfig(v SnowflakeConfig) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -497,6 +786,74 @@ func (t *CreateConnectionRequest) MergeCreateTinybirdConnection(v CreateTinybird
 	return err
 }
 
+// AsCreateBigQueryConnection returns the union data inside the CreateConnectionRequest as a CreateBigQueryConnection
+func (t CreateConnectionRequest) AsCreateBigQueryConnection() (CreateBigQueryConnection, error) {
+	var body CreateBigQueryConnection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCreateBigQueryConnection overwrites any union data inside the CreateConnectionRequest as the provided CreateBigQueryConnection
+func (t *CreateConnectionRequest) FromCreateBigQueryConnection(v CreateBigQueryConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"bigquery"}`))
+	t.union = b
+	return err
+}
+
+// MergeCreateBigQueryConnection performs a merge with any union data inside the CreateConnectionRequest, using the provided CreateBigQueryConnection
+func (t *CreateConnectionRequest) MergeCreateBigQueryConnection(v CreateBigQueryConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"bigquery"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCreateSnowflakeConnection returns the union data inside the CreateConnectionRequest as a CreateSnowflakeConnection
+func (t CreateConnectionRequest) AsCreateSnowflakeConnection() (CreateSnowflakeConnection, error) {
+	var body CreateSnowflakeConnection
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCreateSnowflakeConnection overwrites any union data inside the CreateConnectionRequest as the provided CreateSnowflakeConnection
+func (t *CreateConnectionRequest) FromCreateSnowflakeConnection(v CreateSnowflakeConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"snowflake"}`))
+	t.union = b
+	return err
+}
+
+// MergeCreateSnowflakeConnection performs a merge with any union data inside the CreateConnectionRequest, using the provided CreateSnowflakeConnection
+func (t *CreateConnectionRequest) MergeCreateSnowflakeConnection(v CreateSnowflakeConnection) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b, err = runtime.JSONMerge(b, []byte(`{"type":"snowflake"}`))
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 func (t CreateConnectionRequest) Discriminator() (string, error) {
 	var discriminator struct {
 		Discriminator string `json:"type"`
@@ -511,8 +868,12 @@ func (t CreateConnectionRequest) ValueByDiscriminator() (interface{}, error) {
 		return nil, err
 	}
 	switch discriminator {
+	case "bigquery":
+		return t.AsCreateBigQueryConnection()
 	case "pg":
 		return t.AsCreatePostgresConnection()
+	case "snowflake":
+		return t.AsCreateSnowflakeConnection()
 	case "tinybird":
 		return t.AsCreateTinybirdConnection()
 	default:
@@ -2056,65 +2417,80 @@ func (sh *strictHandler) CreateSession(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Ft7b9u4lv8qB9oFmgCKk7Zp/3CxGHiazDYzfWSb9N67qIKIlo5t3kikhqTi+AYG9tPsB9tPsjgk9bLl",
-	"2OlMc5//xZJInsfvvJn7IJF5IQUKo4PhfaBQF1JotD9+ZOln/LVEbehXIoVBYf9kRZHxhBkuxeGftRT0",
-	"TCczzBn99e8KJ8Ew+LfDZutD91Yfniol1Wd/SLBcLsMgRZ0oXtBmwTD4A8t4aneGCeMZprAX56g1m2IM",
-	"XAMTwJRii/0QGKQyZ1wA0qYw52YGDOJEphiHIBVEwYcyM7zIEBKFKQrDWaYjUSh5y1NMowD2UpmUOQqD",
-	"6f4gEsEyDCyJT8fwSCxAmhkqx0YIXICZIWiWI4xlugA9YwUOiLSfpBrzNEXxdORFwej8DG5wQcJPuWbj",
-	"jAQXwq+lNMzRrLtiJEo/SvOTLEX6dIR+ETdCzgWcnQwhCt5KITCxMBLSwIRoIaobdlqPYY9pXeYV7V8E",
-	"K81MKv4XTJ9S0GfilsAPnkJH7spD0JgoNN13PzLNEyCiYSJVzswKsN9EIgo+cK25mHYsobPLuw+jt91N",
-	"6K13AGB4jtqwvAC8K7jCtLtY86lgplQYBZFoxEkWtQy9iKxPGZ2f/YIL+qtQskBluPM1iUJmML1mVs6O",
-	"gmAYpMzgAZ0dhIFZFBgMA20UF1NSFAqLRlrg342lzJBZM+bt582ajGlzXeqHTxJlltHWwdCoEntOFizH",
-	"nu2XYaDw15LEEwy/Egn+04bWsM3pCjlX9Uly/GdMDJ00MkbxcWmclFiacsILy8470pMCP02C4dd1husn",
-	"oszHqNpPamFdrTul6lS4ZVmJmiABSs4PMrzFjEBYKm4WIRB3YKT7bAAnNehgr9SogNXkQ8GmuD8kKI6M",
-	"YcmseVcdYiTQIg23nIFGrcl8jbxBoUPrE0fnZ9ax099vpdAywyh4Uy2PgoSJSIwRHPc6BMe0tos8u5pW",
-	"KDmHCc8MHaaQpbRj7iLI55+uv1ycfr4eXV5+3ntG/D2jWCNSYJHIvRE1pLuQZN3gAEYO90NL4IRjltL7",
-	"uBFCDFxoniLExGhM20YilmrKBP+LdSsx7Fnv77g/sNxb0T3Tfkcr8kSW9Kc0MEbLgbW1VfyEwd3BVB74",
-	"hzkrvjrJXDGxsC8V4iST8wMtS5XQN95yCXmNCyWEreADksbBMpKhKZXANKQQkSiec0EYBykgptPjNyDw",
-	"FhUkTCmOGhgUTOu5VKnVJ3E5CMKgtdrF4JwVBQGZ/MV0k289l9pMFeoWxWFguFiMuUo3Lbr071uLlmHl",
-	"lBYfrYE7cS7Dln095ON76CBze2hJHxVXHeG/lWLCp+squJwRCugdyIkFXKOSZxqI8jf2Mf0F3GjMJpAw",
-	"QZhJZkxMkQT+aMaIlkcwZT+3DFmv17DVSiy/Teluw29SvVv6HQCwkaZtEttMUSO7nm3Xo2gNlkeps45n",
-	"ORfvUUzNLBg+7wl77sF9gKLMKcAV01bM2hAEffyzH4UVgX2RznF54RxfCx5dDm32wfq90glOWJkZkAJh",
-	"JksFEyVzEHIeAjOQS23gxbF9o+tXK6lruGPqIaS5HuNEKtw9XWm7+W0q8mK4KGvxUMB47KoVVdgtNou+",
-	"B37fCLBVB/DNAKst+feDmU3EP7iKclvqxA3mujeN9A9sKeqMtJvgr2Hzs4u0zzRcGCZSptLOghMjqfDj",
-	"RoOZKURoUOnqPz2E+N4XwiFow0yp38oUQ5d7LOMwEvF9Yp/4z5axy1tum5Lal2vzmdQIvXU1BROfPrmM",
-	"YlX/KfYKBKuqee1N3sh6a4FU6YVqhprF1q5cGJxSFrui/eqMPoWveLuNWfSEZRpX+U2ZYWOmd8HuTDp/",
-	"teWzKu/pSaqSBAufNc0VNxj6pKnKrtZ8VXfzMLCrPols4QoXOk0qRxS74znZ1OtXr16+ColI97shsZZt",
-	"GGid9RdVlRN6kMcV3Vi5eErCRqDhZnf0PSPdt9SZG0rJDUXgjmEyDMoifSQpD9SXXce3UmW2TuqTtw8b",
-	"G4It6kcJy+byfRXDz3+8tGVkHJVHRy+TqvTwzThlWw+u3vmP//uf/7UfYTzYKgR3Xtim9QEeq9C4xirr",
-	"1NkPYapVkdfYyNldZQ+vj8NHmQdPe+ldCaHbvFZX2D/VhaIGphB8VTdYc+c7+qxNOt3msHbxUX3eYotA",
-	"fvfs5K/hFB5Ibf6GXMMX+7q/bOtggTTatD00aBTGYs/Vmj3Y201Za4Xwrsnkco0bCmy+cXVBuzsyxkzz",
-	"ZFTSJqs8xSPfB7bJ09D3WSl6vT7eu8HFNU+Hrh+7H6/FZsuADZ+0qlHYzJjCpgs5S3wndL2wr7q9Zyd2",
-	"HmBbs3WLFXKZ4tp5nNbOkKWoKtUPgz8djM7PDuiYJmUtOP32FFxUm67T8V7OUR0kTCPM8M7ScHDxbvTi",
-	"1eu64cCEFDxhmc8YYY/yV7xjibE9ZJtX1p31B0ls6NhA6GXVf14n9Ivgd7Y/TaLSmEiRatf60KjIHTHr",
-	"pzSwsSwNTPgtQs6FbUrKCaR8MkGFInmUTBt61ggmoHExkf2qLZgylQB9UQDvLi/Prc7NjBmoIuPUtkN1",
-	"CIp40kaVCTlbW7k25URRjjOeRKIi3WJ1UG9tX+sZaltbyLmATwUKOqtaQLUxgVIPDw9ZwQf++EEi80NZ",
-	"oGAFfxOJ+QypPCGdVy3HkH4rLDKWIJUtXMOEZ2hrDuLu4uQXQoDCKQpU5GUGkYjE6S2qBZAncDVJ1RKM",
-	"V9uR8TASBxA3OomHLb47/IKeybm2p6JIC8mFCS3Dyo8viCb6PcYZu+WyVAO7t0dnPAQtcyS1cEM0C2la",
-	"FZgDU0uVoNmCqiiezJw+uef/4uSXZx7z9kPLMHkRFMbPjYZO286X7MUdNxLvg1T91h7XphyHEK9g0BZ/",
-	"K4YU7w+A8GZ3W7PUDsGh5bcR7d6qJoa1GQ8jEX84vXz36QSiIIpEFADqhBWYHhTMzOBrFPwQBaDY/ODX",
-	"EtXiqv6sGSBVT2Z4t6dn7MWr13tjmS7294kN4htT14rPNnugG1xgCuNFNRZozcZc2ZrxBH0h7u12VLBk",
-	"hgcvBkcU9lTmfTHBfj6fD5h9PZBqeujX6sP3Z29PP16c2jUUT7jJsKnl7bl7HePcD8LgFpXLpoOjwXO3",
-	"0JtRMAxeDo4GLykUMjOz4YdM7uAGF/bHFHsiq+dOV3bFFcTtsVHs5wIUbNuYFdL7htokbPptJx2civvO",
-	"tMJqj054cXRUjdJ/vvj0sekKEA1Vgsc6sq5t+SyluMG1cVM+HYTdCwUvjo4eNVCt+y8P5uNuorjWlFkf",
-	"sTrPU6HF++B2V86Of48dkX1H1swctq5G2CXPty/pjJXtopfbFzUTf8uN7W9uX+WuMNiEp8xzphZeLRXv",
-	"esvwZxk2uDy8ZwW/dm5quRGkHzsOc2USRtgKG2DRI1LAnsMSuWWfRYVwfHRsUcoElPVAvw9l/4keZL8V",
-	"Y7tAax1KrSTtbxw0x0fH21fU1zV+K8o+o1EcbykJqOSzddBYMMVyNKi0bcOuC7rKhLVhylD0sjCyoTOu",
-	"0zQCWZOkNZgN2oWRG+c3yn+4grgiO2imaptd9GUr77D3ZFpu2GUhTmaulesTjJaRbPK5kWidHtpPKIMt",
-	"2JQLi2fX4K2eM7HoGatucNFvW3w9hZvujtl2c9WtIfM/o7dOOiraYkRSbwBmlQLbu2QdcMKe749e/Nd7",
-	"KtvyIsP9DiyfNx7bdw1aRIWRIHCfnawaJn1y7YcPlIWsQtJNOlxWXTVj3Jja3uSAuOqN+AsSdIofdfvu",
-	"QjyT2ti3ENst4z6Yr86cvStAbX6U6eJ3ixKbRtvLblPGd+RXLO3570dGy8D6A9a6Cv+RTcipBViL3R3S",
-	"npbNHd43P6rkJ8UMDT4i/zk5fX96eQpM6DkqDS+Ojp2RCGkN8s3uGc+JPXoFzR0sHfeNxGlR+q8cpQUM",
-	"J5PHACPsD/tneZHxpgxtOdYoUD4RigIoUNl7YxTFRNupb02T2/Hf5cZx38XWeOeU+SH0HD2lJ/p78UB/",
-	"rez5Mdjcmj93LoZRIu0jNExklsm5Q7BiIpU5JDOmWEKbbcisOz7xtyTXtgmSzB5nVm5csaNRnY8u376z",
-	"xhSJ+J7o/yH0icQPy/iNkzJlFa0mJoI2UtmZFoaAdwkWxrVlmQCZc0N0xFVKE4NUkfApCNwgFp09XFn7",
-	"plv6+olLi+ZHBIHVecx3Smk2jX12Smme0pGsC/NfDqXlUJweH5sD1e3KDeVuc8t7uGHO8A0zhgGcGR2J",
-	"HFPOXDFgS9sZ2v+N4QYEYqrb/75gO54UBLVhpr51zW783MdRksjCt/q4joSbT2hbZbt6urNhxm8Q0M0n",
-	"3L/k1MMEIibJ08NKcuQ5pMqZSNwwREfClu5SwX+PPry33ysspDLOIzRTJn/3sJ6XbAjVXoSVrH9rvF6d",
-	"hfZa06raBn8vuX4zu+ibcPVDvokrDvX+yr2V7m7VtPunhJ//eBn6AZG7fprxCdpxpJw0V1GrodiL4wP7",
-	"21/IIgw3sztMHdC0dAMahLOPfxi9Pzu5Pv3T+dnn0eXZp4/+v93o/J5SnQKdjUYhNBdilg9Ux9Xdn+9Z",
-	"Gq/c6X3iurjicAPmO/9n8s9QDwvAfGyTkxbj26JC6+6ETTJbtya+Xi3D++Y6w9ertZsF1aPWDP/rFSWA",
-	"bj7v0tbuRG4lSGy34Kvl/wcAAP//",
+	"7Fz9bts4tn+VA90LNAFkJ00z84eLi4WnyWwz049Mk+7soioiWjq2uZFIDUnF9RYB5iHuM+yDzZNcHJL6",
+	"suXYST9m9u7+F0siec7hj+eb+RgkMi+kQGF0MPoYKNSFFBrtj+9Y+gZ/KVEb+pVIYVDYP1lRZDxhhktx",
+	"8HctBT3TyRxzRn/9t8JpMAr+66CZ+sC91QenSkn1xi8S3N7ehkGKOlG8oMmCUfAXlvHUzgxTxjNMYS/O",
+	"UWs2wxi4BiaAKcWW+yEwSGXOuACkSWHBzRwYxIlMMQ5BKoiCl2VmeJEhJApTFIazTEeiUPKGp5hGAeyl",
+	"MilzFAbT/WEkgtswsCR+PYbHYgnSzFE5NkLgAswcQbMcYSLTJeg5K3BIpH0v1YSnKYqvR14UjM/P4BqX",
+	"JPyUazbJSHBP4ZdSGuZo1iAFMJIxM9gR6Qii4Cf34YcEMcV0BDn7wPMyh6PDSLCCD65xqYFlmVxgCgUq",
+	"kGrGBP+HA8FeUiqFwmTLERwd7kdBCLrAjIBRk6ajgCggqXl6CjZDv52vpPleliL9eiJ7K66FXAg4OyH2",
+	"n0khMLG8CGlgSrQQF41gW49hj2ld5gRGov2tYKWZS8X/genX3PIzcUPHEDyFjtyVh6AxUWi6775jmidA",
+	"RMNUqpyZlSP2NBJR8JJrzcWscyY7szx/OX7WnYTeelUEhueoDcsLwA8FV5h2B2s+E8yUCqMgEo04CQy3",
+	"oReR1W7j87MfcUl/FUoWqAx3Ws/BOL1iVs6OgmAUpMzggNYOwsAsCwxGgTaKixltFAp7LmiAfzeRMkNm",
+	"Ecjbz5sxGdPmqtR3ryTKLKOpg5FRJfasLFiOPdPfhoHCX0oSTzB6RyT4TxtawzanK+S8r1eSk79jYmil",
+	"sTGKT0rjpMTSlBNeWHbekZ4U+HoajN6tM1w/EWU+QdV+Ugvr/bp6rFaFG5aVqAkSoORikOENZgTCUnGz",
+	"DIG4AyPdZ0M4qUEHe6VGBawm32qH/RFBcWwMS+bNu2oRI4EGabjhDDRqTcfXyGsUOrR6Znx+Zk0M/f1M",
+	"Ci0zJKXoh0dBwkQkJgiOex2CY1rbQZ5dTSOUXMCUZ4YWU8hSmjF3tuzN91dvL07fXI0vL9/sPSL+HpHV",
+	"EymwSOT+EDWkO+NoFeAQxg73I0vglGOW0vu4EUIMXGieIsTEaEzTRiJuq94Y9qwdctwPLPdWdI+0n9GK",
+	"PJEl/SkNTNByYM/aKn7C4MNgJgf+Yc6Kd04y75lY2pcKcZrJxUDLUiX0jT+5hLzv+OynEtXymRRTPtuM",
+	"vinLNK4CqA0E4qeaDFJmmF/OI6LR1gSAP0s5y1rfl1beNMWb04tLQkBk1TOpsITOEUyWwKphzzJZpqBR",
+	"3fAEgSWJLIWBHy5evyLlOYwCuGygA0xfO2TT9FFw4YZFohpH+va3X//XjpmWWVZPBKlciEyyFFNgE3mD",
+	"8Nuv/4Q3TpigjVSogRtAkahlQUQyAwq11almjnQIzpWkPYKzE7vG32SpulwU/gNu1fWUo4I9HM6GkC8H",
+	"s6QY+Pf7QxiXRg6m3JrnqZK5W2JVCt6kEJKjgDjOZOKtfU4O20DhjH7RSbd/7cOSiKId02g0ZPwGgYso",
+	"GEaig3TClzuEEE/47BfauDhsHQKCrHZLmzkz9g2J0Sh2g5kGpoH5QxuJuczSas/poynPCPwke4fxruGo",
+	"uKC/uxj8eY4K7TQdFsiF7TC89/YihNO3+8Q5g+ohlrTMYIHaPN4fBmGQc/ECxczMg9HjHpPgt+PK2Z0u",
+	"JQSg3r0l4khcHDWoUgAXIeiSdKNe2eYdKPAbfuU3/Ora2dl1UvyHgzbOW1IO2/sxhHGSoMWwFLBQ3GAI",
+	"Am+QUGJKJeiEt3wKYApX3ofQdve38BEGdo3XIls667tqVFtyDpvNf9+n+nbUbt5R7PFJas13l2e3oidv",
+	"wwf5MhvclQ2ORjXBxwBFmZNYqnPXkkTzcVmk9yToDk/GfhlWwlnxZ1or9XkzXWmv+ByQNE470234cPou",
+	"54J5GMY0cfzU4yxhyh4gBgXTeiFVan0EspyEttZoF2HmrCiIydHHRmrb97aiOwyK2abPz6U2M4W687kW",
+	"cjHN2DVuGnVRfdAZZrhYTrhKN4269O9bg25r3bh8ZXHjNuA2bPmHdyG5h3xyF+8a0kvFzudl1yF9ErJe",
+	"a/O78VLW9Z2DKsip1bcNyh5pa7qeNkaMG43ZFBImyLVK5kzMkDB0b/k5TbCz7Hb5fE3P7C4z+72Vlz2r",
+	"X1L3VQpri626h/paUUW9WqhX11heGx5bSbVPUQkbRXiXYnCDHqYe3NiHKQk39guoio0MbYPlHRTtMvAB",
+	"ymOz/FpHooeTBx6JNSXw0CNRzD77YbhwUWXrJHQ5tKmdDd70CU5ZmRmQAmFOcYGNNIRchBTc5FIbODq2",
+	"b3T9qpvoDcIdfSEhzdUEp1Lh7v5TO4betkVeDBdlLR6Kxu87amUr7BR3iL4Hfw9E2JpmfzDEGt3zuZHW",
+	"c8AfyO2alXwos7Wu/Hy82qTuS1cn2ZaG4wZzfYcrH9gCi9NJ3WTx2lH0iYZHGi4MEylTaWfAiZHABfky",
+	"YOYKsRV+uaqGHkH80Zd3QtCGmVI/kymGLo91G4eRiD8m9on/7DZ24ftNUyjySf/FXGqE3moReVw+FdcX",
+	"udMCvQLBqha09iZvZL012V7tC0XGNYutWbkwOEO1tvvVGn0bvqLct+XEuvymzLAJ07tgdy6det6Wc/Dx",
+	"Tk8wtT1oX1HN28LwMCikckS5UlIw+vabb558Y8N597shsZZtGGid9SfoK517J48re2Pl4ikJG4GGm7Xv",
+	"lzTsv0ec3+sV/IEifG8lN/gWqO8lLBvD92UKfvj50iZu46g8PHySVIkeX2JWtozlcuf/89uv/7QfYTzc",
+	"KgS3Xtim9Q4eK09gjVXWqdnchalWdafGRs4+VOfh2+PwXseDp/30rjgMn5bKr2fbmstvvmyy+Bc/vbC1",
+	"zJuj3jz+uZIzxfKcGZ7YzKPWcGlrIHvn40tbiLZVmihgtlbk8slyIfTK4Eisj3ZDFbJ0IEW2hELxG57h",
+	"DG0llMGCKZzLUtsUcaVcrNnz+9VUeCKxmviufam+zHfsU62+uuOF8EjXyfkmye+KTZGILRjjuj5xPr60",
+	"iVn6XflEfVbVz9ifCVlfrp1vlmo2yJf+mx0SzvcwaK0KcO0I7eS/VW7RRmVAbG1EzQ7Z6/snpHc0XWFQ",
+	"4+m+Zq7aQ79Se6aW1O+d8/6yMcjvYQ3vCmD+QEZxJYa5n/79vlEktrjiN3S4dvJ3dBo3GdVdDso9azWW",
+	"oi0C+ezh4e+Bwztiyz8QDN/a1/0Z0Q4WaEcbI6ZBozAWey4j3oO93TZrLV2/azR/u8aNrXe6LpQLmt2R",
+	"MWGaJ+OSJlnlKR77pi4bvY580xQp0m+P965xecXTkWuu2o/XgiPLgI1faFSzYXNjChuv5Sz5cVO5tWrd",
+	"OjuxbYa2z6rul4Jcpri2Hqexc2Sp1f5ORMFfB+PzswEt0xjHgtNvT8FFNek6HS/kAtUgIX9mjh8sDYOL",
+	"5+Ojb76tyyJMSMETlvmQHfa40YAfWGJsQ5gN7Os2uTtJbOjYQOhl1Uy2TuhbwT/YZjMSlcZEilS7Ao1G",
+	"ReqIWT2lgU1kaWDKbxByLmyHkZxCyqdTVCiSe8m0oWeNYAIaF1PZv7UFU6YSYNX+8fzy8tzuuXVNK3s8",
+	"s71NOgRFPGmjysRU7RpNPqcoJxn5rhXpFqvDemr7Ws9tc4kmrxdeFyhorWoAMAMESj06OGAFH/rlh4nM",
+	"D2SBghX8aSQWcxTADe151T8U0m+FRcYS1GDmXNuWAN+zgXBx8iMhQOEMBSrSMsNIROL0BtUSSBO4pFBV",
+	"i41XPZF4FIkBxM2exKMW3x1+Qc/lQrvGUpEWkgsTWoaV70Ukmuj3BOfshstSDe3cHp3xCLTMkbaFG6JZ",
+	"SNNKgTkwtbYSNFtqWMx5Mnf7yT3/Fyc/PvKYtx9ahsdNzGLViN1tp0v24o4aiW1DSe9pj+ujHIcQr2DQ",
+	"Zt9WDlK8P7RdSHa2tZPaITi0/Dai3VvdiVF9jEeRiF+eXj5/fQJREEUiCgB1wgpMBwUzc3gXBX+KAlBs",
+	"MbAlsff1Z003aPVkjh/29JwdffPt3kSmy/19YoP4xtSFXdlmDXSNSxf/mZa2dEJ0EU7GE/SZUH9uxwVL",
+	"5jg4Gh6S2VOZ18UE+8ViMWT29VCq2YEfqw9enD07fXVxaseQPeEmwyaZatfd6xzO/SAMblC5dEZwOHzs",
+	"BvpjFIyCJ8PD4RMyhczMrfk5qDqr6ccMeyxr1TtdnSuuIG73gMY+biRj28askF431EeiCgxJMa82ZNnd",
+	"oxWODg+rDn3bu1anZYmGysFjHVnXZ/ksJbvBtXEtuzoIu/cUjg4P79UdXcd9dyZEXHvwWvi33i/tNE+F",
+	"Fq+D21Ug28t97IjsW7Jm5qB148IOebx9SKdH3A56sn1Qc5HAcmPradtHuZsR1uEp85zZyjRtS8W73hL3",
+	"3YYNLg8+soJfOTV1uxGkrzoKc6WtlbAVNsCquvT2HJZILXsvKoTjw2OLUiagrLvz+1D2Z/Qg+1SM7QKt",
+	"dSi1nLQ/OGiOD4+3j6jvXnwqyt6gURxvyAmo5LM1x1AwxXI0qLStg60LuvKEtWHKkPWyMLKmM67dNAJZ",
+	"46Q1mA3agZHrzW82/+4I4j2dg6b3Z7OKvmz5Hfb6TUsNOy/EyczV0ryD0Tokm3RuJFqruzQmebAFm3Fh",
+	"8ewqbNVzJpY9/WwbVPSzFl9fQ013O0l2U9Wt7r5/R22ddLZoyyGSegMwKxfYXlHrgBP2fIHq4qcXFLbl",
+	"RYb7HVg+bjS2zxq0iAojQeA+O1k9mPTJla/+kheyCklXanZedZWM6STGq9yIv+1Aq/iGPJ9diOdSG/sW",
+	"fNLbzVbfAaA3TS2hmdt5UZ3JIrGnsRnq0gzdCdyz/SHYK3J6xdUaNVfqJriUPvppI/WRjoS7hlel5hX6",
+	"IggTeoFKw/HhE4g33cB7ZS8LbLp6F4n23buX+14WbkEKsBoYVaqnRyes9r55vYnafCfT5WczqZta7G67",
+	"GSyfNV9RS48/HxktbdRv3dfx/v9Z37htISC3AbDNR2wh6+Bj86PyFFPM0OA9nMWT0xenl6f1mTg6PHYa",
+	"RUirvZ7u7h6e2KVX0NzB0nFfvxoNSv/j0LWA4WRyH2CE/T7SWV5kvInZW1YoCpT3GqOAlJu9MUcmv6O6",
+	"tsYUbWfJBRJx35XeeOf44i70HH5NTfSvooF+r1DjPtjcGmx0ev0p6vDuDEylt7+TJSgmUplDMmeKJTTZ",
+	"hjCkoxM/JRKxGaNkfr9j5Wo7Ox6q8/Hls+f2MEUi/kj0/yn0jtKfbuOnTsrkGbUyvuguLqYgBYbWbymM",
+	"y2EzATLnhuiIK//PZil9i4JUEPdcPovhGrHoTO1SA0+76QNftWqxYm1DJHY626tFrS/k6myqne3k6nxN",
+	"BbMuzf8ompaicft4X9+ozvluyBmctOKH/mLNAwo1QzgzOhI5ppy5qMfmB+Zo/28JNyAQUw1rly+lsT29",
+	"9T10Cpps8cxRksjC50u5joQr8lQXP+2ZbE+Y8WsEdEUe9+9S6oqMjb3y9KCSHGkUqXImEldR0pGw+Q+p",
+	"4G/jly/s9woLqYxTCU2pTle3ln3RaYMJ9yKsZP2pdny1oNx7mla3bfivEgM0BaC+MmE/5Bt741Dv/wmB",
+	"le5uKQnX+vbDz5ehr7K5OyMZn6Kt6cppc3+kqiweHQ/s7yo+ZgqbAiimDmhauioXwtmrv4xfnJ1cnf71",
+	"/OzN+PLs9Sv/n4ho/Z58BxlAa6dCaNo6b+PNUXPVwfolQ+aVizhfOV6uONyA+c5/3vh3iJMFYD6x3kmL",
+	"8W1WodWAYp3PVuvJu/e34cemJ+Td+7X2jOpRqxHi3XtyDF2Tg3Nnu2XNFSOx/QS/v/2/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -22,8 +24,10 @@ type api struct {
 var _ fakeapi.StrictServerInterface = (*api)(nil)
 
 const (
-	typePostgres = "pg"
-	typeTinybird = "tinybird"
+	typePostgres  = "pg"
+	typeTinybird  = "tinybird"
+	typeBigQuery  = "bigquery"
+	typeSnowflake = "snowflake"
 )
 
 // Session token lifetimes (documented): one hour by default, at most 24 hours.
@@ -89,11 +93,29 @@ func (a *api) CreateConnection(_ context.Context, req fakeapi.CreateConnectionRe
 			return fakeapi.CreateConnection400JSONResponse{BadRequestJSONResponse: validationFailed("config: " + err.Error())}, nil
 		}
 		c.name, c.tinybird = tb.Name, &tb.Config
+	case typeBigQuery:
+		bq, err := req.Body.AsCreateBigQueryConnection()
+		if err != nil {
+			return fakeapi.CreateConnection400JSONResponse{BadRequestJSONResponse: validationFailed("config: " + err.Error())}, nil
+		}
+		c.name, c.bigquery = bq.Name, &bq.Config
+	case typeSnowflake:
+		sf, err := req.Body.AsCreateSnowflakeConnection()
+		if err != nil {
+			return fakeapi.CreateConnection400JSONResponse{BadRequestJSONResponse: validationFailed("config: " + err.Error())}, nil
+		}
+		c.name, c.snowflake = sf.Name, &sf.Config
 	default: // the validator refuses other types; kept so a spec change cannot store garbage
-		return fakeapi.CreateConnection400JSONResponse{BadRequestJSONResponse: validationFailed("type must be one of: pg, tinybird")}, nil
+		return fakeapi.CreateConnection400JSONResponse{BadRequestJSONResponse: validationFailed("type must be one of the following values: " + strings.Join(connectionTypes, ", "))}, nil
+	}
+	if msg := c.missingSecret(); msg != "" {
+		return fakeapi.CreateConnection400JSONResponse{BadRequestJSONResponse: validationFailed(msg)}, nil
 	}
 	a.st.mu.Lock()
 	defer a.st.mu.Unlock()
+	if msg := a.st.quotaExceeded(quotaConnections, len(a.st.conns)); msg != "" {
+		return fakeapi.CreateConnection403JSONResponse{ForbiddenJSONResponse: quotaError(msg)}, nil
+	}
 	c.createdAt = a.st.clock().UTC()
 	c.updatedAt = c.createdAt
 	a.st.conns[c.id] = c
@@ -122,17 +144,34 @@ func (a *api) UpdateConnection(_ context.Context, req fakeapi.UpdateConnectionRe
 	return fakeapi.UpdateConnection200JSONResponse(c.public()), nil
 }
 
+// connectionTypes are the type values the fake accepts, in openapi.yaml's order.
+var connectionTypes = []string{typePostgres, typeTinybird, typeBigQuery, typeSnowflake}
+
+// configSchemas name each type's config schema in openapi.yaml.
+var configSchemas = map[string]string{
+	typePostgres: "PostgresConfig", typeTinybird: "TinybirdConfig", typeBigQuery: "BigQueryConfig", typeSnowflake: "SnowflakeConfig",
+}
+
+// missingSecret names the credential a new BigQuery or Snowflake connection cannot work without,
+// in the validator's words; openapi.yaml cannot require it, since responses and updates omit it.
+func (c *connection) missingSecret() string {
+	switch {
+	case c.bigquery != nil && c.bigquery.ServiceAccountKey == nil:
+		return `config.service_account_key: property "service_account_key" is missing`
+	case c.snowflake != nil && c.snowflake.Token == nil:
+		return `config.token: property "token" is missing`
+	}
+	return ""
+}
+
 // replaceConfig replaces c's config with cfg, which must be a config of c's type. An omitted
-// password or token keeps the stored one. It returns a validation message on failure.
+// password, token or key keeps the stored one. It returns a validation message on failure.
 func (a *api) replaceConfig(c *connection, cfg fakeapi.ConnectionConfig) string {
 	raw, err := cfg.MarshalJSON()
 	if err != nil {
 		return "config: " + err.Error()
 	}
-	schema := "TinybirdConfig"
-	if c.pg != nil {
-		schema = "PostgresConfig"
-	}
+	schema := configSchemas[c.kind()]
 	var value any
 	if err := json.Unmarshal(raw, &value); err != nil {
 		return "config: " + err.Error()
@@ -140,19 +179,32 @@ func (a *api) replaceConfig(c *connection, cfg fakeapi.ConnectionConfig) string 
 	if err := a.spec.Components.Schemas[schema].Value.VisitJSON(value); err != nil {
 		return "config must be a " + c.kind() + " config: " + firstLine(err.Error())
 	}
-	if c.pg != nil {
-		pg, _ := cfg.AsPostgresConfig() // valid per the schema check above
+	switch { // each As… is valid per the schema check above
+	case c.pg != nil:
+		pg, _ := cfg.AsPostgresConfig()
 		if pg.Password == nil {
 			pg.Password = c.pg.Password
 		}
 		c.pg = &pg
-		return ""
+	case c.bigquery != nil:
+		bq, _ := cfg.AsBigQueryConfig()
+		if bq.ServiceAccountKey == nil {
+			bq.ServiceAccountKey = c.bigquery.ServiceAccountKey
+		}
+		c.bigquery = &bq
+	case c.snowflake != nil:
+		sf, _ := cfg.AsSnowflakeConfig()
+		if sf.Token == nil {
+			sf.Token = c.snowflake.Token
+		}
+		c.snowflake = &sf
+	default:
+		tb, _ := cfg.AsTinybirdConfig()
+		if tb.Token == nil {
+			tb.Token = c.tinybird.Token
+		}
+		c.tinybird = &tb
 	}
-	tb, _ := cfg.AsTinybirdConfig()
-	if tb.Token == nil {
-		tb.Token = c.tinybird.Token
-	}
-	c.tinybird = &tb
 	return ""
 }
 
@@ -243,20 +295,40 @@ func (k *apiKey) public() fakeapi.APIKey {
 }
 
 func (c *connection) kind() string {
-	if c.pg != nil {
+	switch {
+	case c.pg != nil:
 		return typePostgres
+	case c.bigquery != nil:
+		return typeBigQuery
+	case c.snowflake != nil:
+		return typeSnowflake
 	}
 	return typeTinybird
 }
 
-// public is the connection as the API returns it: never with its password or token.
+// public is the connection as the API returns it: never with its password, token or key.
 func (c *connection) public() fakeapi.Connection {
 	var out fakeapi.Connection
-	if c.pg != nil {
+	switch {
+	case c.pg != nil:
 		cfg := *c.pg
 		cfg.Password = nil
 		_ = out.FromPostgresConnection(fakeapi.PostgresConnection{
 			Id: c.id, Name: c.name, Type: typePostgres, Config: cfg, CreatedAt: c.createdAt, UpdatedAt: c.updatedAt,
+		})
+		return out
+	case c.bigquery != nil:
+		cfg := *c.bigquery
+		cfg.ServiceAccountKey = nil
+		_ = out.FromBigQueryConnection(fakeapi.BigQueryConnection{
+			Id: c.id, Name: c.name, Type: typeBigQuery, Config: cfg, CreatedAt: c.createdAt, UpdatedAt: c.updatedAt,
+		})
+		return out
+	case c.snowflake != nil:
+		cfg := *c.snowflake
+		cfg.Token = nil
+		_ = out.FromSnowflakeConnection(fakeapi.SnowflakeConnection{
+			Id: c.id, Name: c.name, Type: typeSnowflake, Config: cfg, CreatedAt: c.createdAt, UpdatedAt: c.updatedAt,
 		})
 		return out
 	}
@@ -271,12 +343,20 @@ func (c *connection) public() fakeapi.Connection {
 // stored is the connection with its secrets, for Server.Connections.
 func (c *connection) stored() reeflow.Connection {
 	out := reeflow.Connection{ID: c.id, Name: c.name, Type: reeflow.ConnectionType(c.kind()), CreatedAt: c.createdAt, UpdatedAt: c.updatedAt}
-	if c.pg != nil {
+	switch {
+	case c.pg != nil:
 		out.Config = reeflow.PostgresConfig{
 			Host: c.pg.Host, Port: c.pg.Port, Database: c.pg.Database, User: c.pg.User,
 			Password: deref(c.pg.Password), SSL: c.pg.Ssl != nil && *c.pg.Ssl, InsecureNoSSL: c.pg.Ssl != nil && !*c.pg.Ssl,
 		}
-	} else {
+	case c.bigquery != nil:
+		out.Config = reeflow.BigQueryConfig{ServiceAccountKey: deref(c.bigquery.ServiceAccountKey), ProjectID: c.bigquery.ProjectId, Location: c.bigquery.Location}
+	case c.snowflake != nil:
+		out.Config = reeflow.SnowflakeConfig{
+			Account: c.snowflake.Account, User: c.snowflake.User, Token: deref(c.snowflake.Token),
+			Warehouse: c.snowflake.Warehouse, Database: c.snowflake.Database, Schemas: slices.Clone(deref(c.snowflake.Schemas)),
+		}
+	default:
 		out.Config = reeflow.TinybirdConfig{Host: c.tinybird.Host, Token: deref(c.tinybird.Token)}
 	}
 	return out

@@ -108,6 +108,8 @@ func validationMessages(err error) []string {
 			for _, e := range multi {
 				walk(e)
 			}
+		case errors.As(err, &schemaErr) && isUnknownDiscriminator(schemaErr):
+			out = append(out, discriminatorMessage(schemaErr.Schema))
 		case errors.As(err, &schemaErr):
 			if field := strings.Join(schemaErr.JSONPointer(), "."); field != "" {
 				out = append(out, field+": "+schemaErr.Reason)
@@ -127,6 +129,27 @@ func validationMessages(err error) []string {
 		out = []string{"Invalid request"}
 	}
 	return out
+}
+
+// isUnknownDiscriminator reports whether err refuses a value of a discriminator, such as a
+// connection type the spec does not have.
+func isUnknownDiscriminator(err *openapi3.SchemaError) bool {
+	return err.Schema != nil && err.Schema.Discriminator != nil && strings.HasSuffix(err.Reason, "has invalid value")
+}
+
+// discriminatorMessage lists the values a discriminator accepts, in the spec's order and in
+// NestJS's words ("type must be one of the following values: pg, tinybird"), so that a client
+// learns them from the answer, as it would from Reeflow.
+func discriminatorMessage(schema *openapi3.Schema) string {
+	var values []string
+	for _, ref := range schema.OneOf {
+		for value, target := range schema.Discriminator.Mapping {
+			if target.Ref == ref.Ref {
+				values = append(values, value)
+			}
+		}
+	}
+	return schema.Discriminator.PropertyName + " must be one of the following values: " + strings.Join(values, ", ")
 }
 
 func firstLine(s string) string {

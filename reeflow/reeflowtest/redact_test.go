@@ -15,9 +15,9 @@ import (
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
 
-// serviceAccountKey is shaped like the JSON key file Google issues for a service account, the
+// keyFileOfAServiceAccount is shaped like the JSON key file Google issues for a service account, the
 // credential a BigQuery connection carries. Its private key is a canary, not a key.
-const serviceAccountKey = `{
+const keyFileOfAServiceAccount = `{
   "type": "service_account",
   "project_id": "acme-analytics",
   "private_key_id": "CANARY-KEY-ID-3f2a9c",
@@ -32,7 +32,7 @@ const serviceAccountKey = `{
 }`
 
 // TestRequestsRedactsSecretsUnderNamesItDoesNotKnow: the requests log and the Debug log line
-// redact the secrets of configs the fake does not model (a BigQuery service-account key, as an
+// redact secrets under names the fake does not model (a service-account key file, as an
 // object and as a string; a Snowflake access token; key=value and URL connection strings)
 // whatever their depth, in bodies and queries, and keep what identifies the account.
 func TestRequestsRedactsSecretsUnderNamesItDoesNotKnow(t *testing.T) {
@@ -44,8 +44,8 @@ func TestRequestsRedactsSecretsUnderNamesItDoesNotKnow(t *testing.T) {
 	body, err := json.Marshal(map[string]any{
 		"name": "bq",
 		"config": map[string]any{
-			"service_account":      json.RawMessage(serviceAccountKey),
-			"service_account_json": serviceAccountKey, // the same key file, as a string
+			"service_account":      json.RawMessage(keyFileOfAServiceAccount),
+			"service_account_json": keyFileOfAServiceAccount, // the same key file, as a string
 			"snowflake": map[string]any{
 				"account": "acme-xy12345", "user": "REEFLOW",
 				"programmatic_access_token": "CANARY-PAT", "authenticator": "PROGRAMMATIC_ACCESS_TOKEN",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,15 +13,15 @@ import (
 )
 
 // SeedConnection stores a connection directly, without a request: the state a test starts
-// from, with the IDs and dates it chooses. c.Config is a reeflow.PostgresConfig or a
-// reeflow.TinybirdConfig, password or token included (the API will not return them, as for any
-// connection). An empty ID gets a random "conn_" one; a zero CreatedAt is the server's clock;
+// from, with the IDs and dates it chooses. c.Config is a reeflow.PostgresConfig,
+// reeflow.TinybirdConfig, reeflow.BigQueryConfig or reeflow.SnowflakeConfig (or a pointer to
+// one), password, token or key included (the API will not return them, as for any connection). An empty ID gets a random "conn_" one; a zero CreatedAt is the server's clock;
 // a zero UpdatedAt is CreatedAt. The connection is listed after those already stored. It
 // returns the connection as stored, as [Server.Connections] does.
 //
 // A connection the API could not have created is refused with an error that names the problem:
 // a config that breaks openapi.yaml (a missing host, port 0…), an ID that does not start with
-// "conn_" or is taken, an UpdatedAt before CreatedAt.
+// "conn_" or is taken, an UpdatedAt before CreatedAt, a connection beyond the quota (WithQuota).
 func (s *Server) SeedConnection(c reeflow.Connection) (reeflow.Connection, error) {
 	conn, err := s.seededConnection(c)
 	if err != nil {
@@ -33,6 +34,9 @@ func (s *Server) SeedConnection(c reeflow.Connection) (reeflow.Connection, error
 	}
 	if _, taken := s.state.conns[conn.id]; taken {
 		return reeflow.Connection{}, fmt.Errorf("reeflowtest: SeedConnection: connection %q already exists", conn.id)
+	}
+	if msg := s.state.quotaExceeded(quotaConnections, len(s.state.conns)); msg != "" {
+		return reeflow.Connection{}, fmt.Errorf("reeflowtest: SeedConnection: %s", msg)
 	}
 	if conn.createdAt.IsZero() {
 		conn.createdAt = s.state.clock().UTC()
@@ -68,6 +72,16 @@ func (s *Server) seededConnection(c reeflow.Connection) (*connection, error) {
 			return nil, errors.New("the config is a nil *reeflow.TinybirdConfig")
 		}
 		cfg = *p
+	case *reeflow.BigQueryConfig:
+		if p == nil {
+			return nil, errors.New("the config is a nil *reeflow.BigQueryConfig")
+		}
+		cfg = *p
+	case *reeflow.SnowflakeConfig:
+		if p == nil {
+			return nil, errors.New("the config is a nil *reeflow.SnowflakeConfig")
+		}
+		cfg = *p
 	}
 	conn := &connection{id: c.ID, name: c.Name, createdAt: c.CreatedAt.UTC(), updatedAt: c.UpdatedAt.UTC()}
 	var schema string
@@ -82,16 +96,31 @@ func (s *Server) seededConnection(c reeflow.Connection) (*connection, error) {
 	case reeflow.TinybirdConfig:
 		conn.tinybird = &fakeapi.TinybirdConfig{Host: cfg.Host, Token: optional(cfg.Token)}
 		schema, create = "CreateTinybirdConnection", fakeapi.CreateTinybirdConnection{Name: c.Name, Type: typeTinybird, Config: *conn.tinybird}
+	case reeflow.BigQueryConfig:
+		conn.bigquery = &fakeapi.BigQueryConfig{ServiceAccountKey: optional(cfg.ServiceAccountKey), ProjectId: cfg.ProjectID, Location: cfg.Location}
+		schema, create = "CreateBigQueryConnection", fakeapi.CreateBigQueryConnection{Name: c.Name, Type: typeBigQuery, Config: *conn.bigquery}
+	case reeflow.SnowflakeConfig:
+		conn.snowflake = &fakeapi.SnowflakeConfig{
+			Account: cfg.Account, User: cfg.User, Token: optional(cfg.Token), Warehouse: cfg.Warehouse, Database: cfg.Database,
+		}
+		if cfg.Schemas != nil {
+			schemas := slices.Clone(cfg.Schemas) // the caller's slice is theirs
+			conn.snowflake.Schemas = &schemas
+		}
+		schema, create = "CreateSnowflakeConnection", fakeapi.CreateSnowflakeConnection{Name: c.Name, Type: typeSnowflake, Config: *conn.snowflake}
 	case nil:
-		return nil, errors.New("no config: set a reeflow.PostgresConfig or a reeflow.TinybirdConfig")
+		return nil, errors.New("no config: set a reeflow.PostgresConfig, TinybirdConfig, BigQueryConfig or SnowflakeConfig")
 	default:
-		return nil, fmt.Errorf("a config of type %T: the fake stores PostgresConfig and TinybirdConfig connections only", c.Config)
+		return nil, fmt.Errorf("a config of type %T: the fake stores PostgresConfig, TinybirdConfig, BigQueryConfig and SnowflakeConfig connections only", c.Config)
 	}
 	if c.Type != "" && string(c.Type) != conn.kind() {
 		return nil, fmt.Errorf("type %q does not match a config of type %q", c.Type, conn.kind())
 	}
 	if err := s.checkSchema(schema, create); err != nil {
 		return nil, err
+	}
+	if msg := conn.missingSecret(); msg != "" {
+		return nil, errors.New(msg)
 	}
 	return conn, nil
 }
@@ -119,8 +148,8 @@ func (s *Server) checkSchema(name string, v any) error {
 // given: set it for a key that authenticates. An empty ID gets a random "key_" one; a zero
 // CreatedAt is the server's clock. It returns the key with its secret, for a client.
 //
-// An ID that does not start with "key_" or is taken, and a LastUsedAt before CreatedAt, are
-// refused with an error that names the problem.
+// An ID that does not start with "key_" or is taken, a LastUsedAt before CreatedAt, and a key
+// beyond the quota of 20 API keys (see WithQuota) are refused with an error that names the problem.
 func (s *Server) SeedAPIKey(k reeflow.APIKey) (Key, error) {
 	if k.ID != "" {
 		if err := checkID("key_", k.ID); err != nil {
@@ -134,6 +163,9 @@ func (s *Server) SeedAPIKey(k reeflow.APIKey) (Key, error) {
 	}
 	if _, taken := s.state.keys[k.ID]; taken {
 		return Key{}, fmt.Errorf("reeflowtest: SeedAPIKey: key %q already exists", k.ID)
+	}
+	if msg := s.state.quotaExceeded(quotaAPIKeys, len(s.state.keys)); msg != "" {
+		return Key{}, fmt.Errorf("reeflowtest: SeedAPIKey: %s", msg)
 	}
 	if k.CreatedAt.IsZero() {
 		k.CreatedAt = s.state.clock()

@@ -73,7 +73,7 @@ func TestSeedConnectionRefusesWhatTheAPICouldNotStore(t *testing.T) {
 		{"ID without prefix", reeflow.Connection{ID: "warehouse", Name: "n", Config: pg}, `ID "warehouse" must start with "conn_"`},
 		{"ID with a slash", reeflow.Connection{ID: "conn_a/b", Name: "n", Config: pg}, `ID "conn_a/b" may hold only letters, digits, '_' and '-'`},
 		{"no name", reeflow.Connection{Config: pg}, "name"},
-		{"no config", reeflow.Connection{Name: "n"}, "no config: set a reeflow.PostgresConfig or a reeflow.TinybirdConfig"},
+		{"no config", reeflow.Connection{Name: "n"}, "no config: set a reeflow.PostgresConfig, TinybirdConfig, BigQueryConfig or SnowflakeConfig"},
 		{"nil pointer config", reeflow.Connection{Name: "n", Config: (*reeflow.PostgresConfig)(nil)}, "nil *reeflow.PostgresConfig"},
 		{"unknown type", reeflow.Connection{Name: "n", Config: reeflow.UnknownConfig{Type: "mysql", Raw: []byte(`{}`)}}, "a config of type reeflow.UnknownConfig"},
 		{"type mismatch", reeflow.Connection{Name: "n", Type: reeflow.ConnectionTypeTinybird, Config: pg}, `type "tinybird" does not match a config of type "pg"`},

@@ -58,6 +58,7 @@ type config struct {
 	readTimeout   time.Duration
 	idleTimeout   time.Duration
 	unknownFields bool
+	quotas        map[string]int
 }
 
 // Default connection timeouts; see WithTimeouts.
@@ -156,7 +157,10 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.keyID == "" {
 		cfg.keyID, cfg.secret = "key_"+randomHex(12), randomHex(32)
 	}
-	st.addKey(cfg.keyID, "default", cfg.secret)
+	for resource, max := range cfg.quotas {
+		st.quotas[resource] = max
+	}
+	st.addKey(cfg.keyID, "default", cfg.secret) // the first key: within any quota
 
 	spec, err := fakeapi.GetSpec()
 	if err != nil {
@@ -265,10 +269,18 @@ func (s *Server) Key() Key {
 	return s.state.defaultKey()
 }
 
-// AddKey creates an enabled key with a random ID and secret.
+// AddKey creates an enabled key with a random ID and secret. Beyond the organization's quota of
+// API keys (20, see WithQuota) it fails the test, as [Server.FailNext] does with a bad argument,
+// and returns a zero Key: Reeflow would refuse the key.
 func (s *Server) AddKey(name string) Key {
+	if s.tb != nil {
+		s.tb.Helper()
+	}
 	k := Key{ID: "key_" + randomHex(12), Secret: randomHex(32)}
-	s.state.addKey(k.ID, name, k.Secret)
+	if msg := s.state.addKey(k.ID, name, k.Secret); msg != "" {
+		s.refuse(fmt.Errorf("reeflowtest: AddKey: %s", msg))
+		return Key{}
+	}
 	return k
 }
 

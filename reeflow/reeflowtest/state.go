@@ -22,6 +22,7 @@ type state struct {
 	connOrder []string
 	fail      failure
 	jwtSecret []byte
+	quotas    map[string]int // resource → the most the organization may have
 }
 
 // apiKey keeps a hash of the secret for Basic comparisons. HMAC verification needs the secret
@@ -38,8 +39,10 @@ type apiKey struct {
 
 type connection struct {
 	id, name  string
-	pg        *fakeapi.PostgresConfig // exactly one of pg and tinybird is set
+	pg        *fakeapi.PostgresConfig // exactly one of pg, tinybird, bigquery and snowflake is set
 	tinybird  *fakeapi.TinybirdConfig
+	bigquery  *fakeapi.BigQueryConfig
+	snowflake *fakeapi.SnowflakeConfig
 	createdAt time.Time
 	updatedAt time.Time
 }
@@ -60,6 +63,7 @@ func newState() (*state, error) {
 		keys:      map[string]*apiKey{},
 		conns:     map[string]*connection{},
 		jwtSecret: secret,
+		quotas:    map[string]int{quotaAPIKeys: defaultAPIKeyQuota},
 	}, nil
 }
 
@@ -78,16 +82,22 @@ func (s *state) setClock(now func() time.Time) {
 	s.clock = now
 }
 
-func (s *state) addKey(id, name, secret string) {
+// addKey adds a key, or replaces the one with the same ID; it returns the quota message when
+// the organization has as many keys as its quota allows.
+func (s *state) addKey(id, name, secret string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, exists := s.keys[id]; !exists {
+		if msg := s.quotaExceeded(quotaAPIKeys, len(s.keys)); msg != "" {
+			return msg
+		}
 		s.keyOrder = append(s.keyOrder, id)
 	}
 	if s.defaultID == "" {
 		s.defaultID = id
 	}
 	s.keys[id] = newAPIKey(id, name, secret, s.clock().UTC())
+	return ""
 }
 
 // newAPIKey returns an enabled key that has never been used.

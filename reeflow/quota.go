@@ -1,0 +1,107 @@
+package reeflow
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// ErrQuotaExceeded matches a 403 whose message starts with "Quota exceeded": Reeflow refused to
+// create a resource because the organization has as many as its quota allows (documented:
+// "Quotas only restrict creating new resources", for instance 20 API keys per organization).
+// The error is still a *PermissionDeniedError and matches ErrForbidden; errors.As with a
+// *QuotaError gives the resource and the numbers.
+var ErrQuotaExceeded = errors.New("reeflow: quota exceeded")
+
+// QuotaError is a create refused for a quota, as errors.As finds it in any error that matches
+// ErrQuotaExceeded:
+//
+//	var quota *reeflow.QuotaError
+//	if errors.As(err, &quota) {
+//		log.Printf("at most %d %s", quota.Maximum, quota.Resource)
+//	}
+//
+// The fields are read from the documented message, "Quota exceeded: maximum 20 api-keys allowed
+// per organization (currently: 20)"; the message itself stays in APIError.Message, so nothing is
+// lost when it is worded otherwise.
+type QuotaError struct {
+	*APIError
+	// Resource is what the quota counts, lower case with words joined by "-": Reeflow's two
+	// spellings "api-keys" and "API keys" both give "api-keys". Empty when the message does not say.
+	Resource string
+	// Maximum is the quota, and Current how many the organization has; each is -1 when the
+	// message does not say, as http.Response.ContentLength is for an unknown length.
+	Maximum, Current int
+}
+
+// Unwrap returns the underlying *APIError.
+func (e *QuotaError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return unwrapAPIError(e.APIError)
+}
+
+// Is matches ErrQuotaExceeded, and every other sentinel the underlying *APIError matches.
+func (e *QuotaError) Is(target error) bool {
+	return e != nil && (target == ErrQuotaExceeded || e.APIError.Is(target))
+}
+
+// Is reports whether the 403 is a quota refusal, for errors.Is(err, ErrQuotaExceeded); other
+// targets are matched by the underlying *APIError.
+func (e *PermissionDeniedError) Is(target error) bool {
+	return target == ErrQuotaExceeded && e != nil && isQuotaExceeded(e.APIError)
+}
+
+// As sets target, a **QuotaError, to the quota refusal this 403 is, for errors.As; it reports
+// false for any other target and for a 403 that is not a quota refusal.
+func (e *PermissionDeniedError) As(target any) bool {
+	qe, ok := target.(**QuotaError)
+	if !ok || e == nil || !isQuotaExceeded(e.APIError) {
+		return false
+	}
+	*qe = parseQuota(e.APIError)
+	return true
+}
+
+const quotaPrefix = "quota exceeded"
+
+func isQuotaExceeded(e *APIError) bool {
+	return e != nil && e.StatusCode == http.StatusForbidden &&
+		len(e.Message) >= len(quotaPrefix) && strings.EqualFold(e.Message[:len(quotaPrefix)], quotaPrefix)
+}
+
+// parseQuota reads "…maximum N <resource> allowed… (currently: M)" from the message; each part
+// that is missing or worded otherwise is left unknown.
+func parseQuota(e *APIError) *QuotaError {
+	q := &QuotaError{APIError: e, Maximum: -1, Current: -1}
+	msg := e.Message[len(quotaPrefix):]
+	if _, rest, ok := strings.Cut(msg, "maximum "); ok {
+		if n, tail, ok := leadingCount(rest); ok {
+			q.Maximum = n
+			if resource, _, ok := strings.Cut(strings.TrimSpace(tail), " allowed"); ok {
+				q.Resource = strings.ToLower(strings.Join(strings.Fields(resource), "-"))
+			}
+		}
+	}
+	if _, rest, ok := strings.Cut(msg, "currently: "); ok {
+		if n, _, ok := leadingCount(rest); ok {
+			q.Current = n
+		}
+	}
+	return q
+}
+
+// leadingCount parses the decimal count s starts with.
+func leadingCount(s string) (n int, rest string, ok bool) {
+	end := 0
+	for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	n, err := strconv.Atoi(s[:end])
+	if err != nil {
+		return 0, s, false
+	}
+	return n, s[end:], true
+}
