@@ -131,6 +131,27 @@ func TestHMACSkewIsCorrectedOnlyOnce(t *testing.T) {
 	assert.Equal(t, 2, resp.Attempts, "both requests went on the wire")
 }
 
+// TestAttemptsAfterAClockCorrection: the error counts the requests that went on the wire, as
+// Response.Attempts does, the re-send after a clock correction included.
+func TestAttemptsAfterAClockCorrection(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	client, rec := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Date", time.Now().Add(10*time.Minute).UTC().Format(http.TimeFormat))
+			reply(401, `{"message":"Request timestamp expired","error":"Unauthorized","statusCode":401}`)(w, nil)
+			return
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}, append(noWaits(&waits{}), reeflow.WithHMACAuth(docKeyID, docSecret), reeflow.WithMaxRetries(1))...)
+	var resp reeflow.Response
+	_, err := client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
+	require.ErrorIs(t, err, reeflow.ErrServer)
+	assert.Len(t, rec.all(), 3, "the re-send after the correction, then one retry")
+	assert.Equal(t, 3, resp.Attempts)
+	assert.ErrorContains(t, err, "(giving up after 3 attempts)")
+}
+
 func TestEachAttemptIsSignedAfresh(t *testing.T) {
 	t.Parallel()
 	srv := reeflowtest.NewServer(t)

@@ -122,7 +122,7 @@ func (p *Pipeline) Do(ctx context.Context, call *Call, s *Settings) (Result, err
 		}
 		if !res.retryable || n > s.MaxRetries {
 			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
-			return result, callError(call, finalError(call, policy, n, &res))
+			return result, callError(call, finalError(call, policy, sent, &res))
 		}
 		wait := p.backoff(n, res.retryAfter, s.MaxRetryAfter)
 		if deadline, ok := ctx.Deadline(); ok && p.clock.Now().Add(wait).After(deadline) {
@@ -140,7 +140,8 @@ func (p *Pipeline) Do(ctx context.Context, call *Call, s *Settings) (Result, err
 }
 
 // finalError is the error of the attempt a call gives up on. A failure that an idempotent call
-// would have retried says why this one was not: the server may have acted on it.
+// would have retried says why this one was not: the server may have acted on it. attempts
+// counts the requests that went on the wire, as Result.Attempts does.
 func finalError(call *Call, policy Policy, attempts int, res *attemptResult) error {
 	err := res.err
 	if !res.retryable && policy == RetryUnsent && res.transient {
