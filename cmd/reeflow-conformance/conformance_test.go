@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -392,8 +393,11 @@ func TestThrowawayConnectionIsDeletedWhenAStepFails(t *testing.T) {
 func TestThrowawayConnectionIsFoundWithoutAnAnswer(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t)
+	var first atomic.Bool
 	url := overridden(t, srv, fakeoverride.Overrides{Respond: func(r *http.Request, resp *fakeoverride.Response) {
-		if r.Method == http.MethodPost && r.URL.Path == "/connections" {
+		// The lifecycle's create, which the fake performs; the later creates of incomplete
+		// configs are answered as the fake answers them.
+		if r.Method == http.MethodPost && r.URL.Path == "/connections" && first.CompareAndSwap(false, true) {
 			resp.Status, resp.Body = http.StatusGatewayTimeout, []byte(`<html>Gateway Timeout</html>`)
 			resp.Header.Set("Content-Type", "text/html")
 		}

@@ -132,7 +132,7 @@ const maxLeftBehind = 1000
 
 func mode(write bool) string {
 	if write {
-		return "with -write: one throwaway connection is created and deleted"
+		return "with -write: one throwaway connection is created and deleted, and creates no server should accept are sent"
 	}
 	return "read-only"
 }
