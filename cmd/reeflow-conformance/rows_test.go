@@ -188,3 +188,17 @@ func TestTransportErrorIsTheEvidence(t *testing.T) {
 		assert.Contains(t, row.Evidence, closedURL, "%s: the evidence names the URL", id)
 	}
 }
+
+// An error answer is described by its message and code when it has either, and otherwise by
+// its media type and size, never as an empty quoted message.
+func TestErrorEvidenceWithoutAMessage(t *testing.T) {
+	t.Parallel()
+	header := http.Header{"Content-Type": {"application/json"}}
+	for body, want := range map[string]string{
+		`{}`:                             `400, application/json body of 2 bytes`,
+		`{"message":"bad"}`:              `400 "bad"`,
+		`{"message":"bad","code":"BAD"}`: `400 "bad" code BAD`,
+	} {
+		assert.Equal(t, want, reply{status: http.StatusBadRequest, header: header, body: []byte(body)}.String(), body)
+	}
+}
