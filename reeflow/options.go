@@ -222,6 +222,8 @@ func WithHeader(name, value string) Option {
 }
 
 // WithUserAgent appends product (such as "my-service/1.2") to the "reeflow-go/<version>" User-Agent.
+// product is sent as given, spaces included ("my-service/1.2 (ops team)": several products and
+// comments, as RFC 9110 allows); a control character in it is an error.
 func WithUserAgent(product string) Option {
 	return option{"WithUserAgent", atAll, func(s *settings) error {
 		for _, r := range product {
