@@ -1,4 +1,4 @@
-module github.com/reeflow/reeflow-go/examples/embed/browsertest
+module github.com/reeflow/reeflow-go/examples/embed
 
 go 1.25.0
 
@@ -26,4 +26,7 @@ require (
 	golang.org/x/text v0.40.0 // indirect
 )
 
-replace github.com/reeflow/reeflow-go => ../../..
+replace (
+	github.com/reeflow/reeflow-go => ../..
+	github.com/reeflow/reeflow-go/reeflow/embedding/redisstore => ../../reeflow/embedding/redisstore
+)
