@@ -114,8 +114,7 @@ func firstRun(ctx context.Context, cancel func(), limit time.Duration) error {
 		return err
 	case <-timer.C:
 		cancel()
-		_ = <-done // the cancelled run's error says less than the limit does
-		return fmt.Errorf("no answer from Chromium within %s", limit)
+		return fmt.Errorf("no answer from Chromium within %s, then: %w", limit, <-done)
 	}
 }
 
