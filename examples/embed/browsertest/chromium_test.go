@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -114,7 +115,7 @@ func firstRun(ctx context.Context, cancel func(), limit time.Duration) error {
 		return err
 	case <-timer.C:
 		cancel()
-		return fmt.Errorf("no answer from Chromium within %s, then: %w", limit, <-done)
+		return errors.Join(fmt.Errorf("no answer from Chromium within %s", limit), <-done)
 	}
 }
 
