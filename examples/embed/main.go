@@ -2,7 +2,7 @@
 // token endpoint (embedding.NewHandler over an embedding.Cache), and a page that fetches the
 // token and hands it to <reeflow-provider>. Copy the parts you need.
 //
-//	go run ./examples/embed          # then open http://127.0.0.1:8080 and log in as Alice or Bob
+//	cd examples/embed && go run .    # then open http://127.0.0.1:8080 and log in as Alice or Bob
 //
 // With REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET set it mints real tokens; otherwise it runs
 // on an embedded fake Reeflow server, whose tokens a real dashboard would refuse but which shows
@@ -12,18 +12,34 @@
 // the page stays valid (embedding.WithSessionLifetime, embedding.WithRefreshMargin); the page
 // fetches a new token when half the margin is left. Short values show the refresh within seconds:
 //
-//	go run ./examples/embed -session-lifetime 20s -refresh-margin 10s
+//	go run . -session-lifetime 20s -refresh-margin 10s
 //
-// Its page is tested in headless Chromium by browsertest, a module of its own (it needs Debian's
-// chromium package; without it the test skips):
+// With -redis-addr, several instances share one token per user through Redis
+// (reeflow/embedding/redisstore), sealed with the key in REEFLOW_EMBED_SEALING_KEY (64 hex
+// digits, the same on every instance), so that a user's first page views across the fleet cost
+// one session:
 //
-//	cd examples/embed/browsertest && go test ./...
+//	export REEFLOW_EMBED_SEALING_KEY=$(openssl rand -hex 32)
+//	go run . -addr 127.0.0.1:8081 -redis-addr 127.0.0.1:6379 &
+//	go run . -addr 127.0.0.1:8082 -redis-addr 127.0.0.1:6379 &
+//
+// The instances must call one Reeflow too (each embedded fake is a Reeflow of its own): set the
+// credentials, or run cmd/reeflow-mock as docs/embedding.md shows. Each instance keeps its own
+// logins, as a fake login may; a real application shares those as well.
+//
+// It is a module of its own, so that go-redis and the browser test's chromedp stay out of the
+// SDK's go.mod. Its page is tested in headless Chromium by the browsertest package (it needs
+// Debian's chromium package, and the fleet test needs redis-server; without them the tests
+// skip):
+//
+//	cd examples/embed && go test ./...
 package main
 
 import (
 	"context"
 	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,9 +54,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/reeflow/reeflow-go/examples/internal/exampleenv"
 	"github.com/reeflow/reeflow-go/reeflow"
 	"github.com/reeflow/reeflow-go/reeflow/embedding"
+	"github.com/reeflow/reeflow-go/reeflow/embedding/redisstore"
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
 
@@ -56,12 +75,17 @@ const tokenPath = "/reeflow/session"
 // defaultRefreshMargin is embedding.Cache's default, spelled out for the page's timer.
 const defaultRefreshMargin = 5 * time.Minute
 
-// config is what the command line sets.
+// sealingKeyEnv holds the key that seals the tokens in Redis, as 64 hex digits.
+const sealingKeyEnv = "REEFLOW_EMBED_SEALING_KEY"
+
+// config is what the command line and the environment set.
 type config struct {
-	addr     string
-	sdkURL   string
-	lifetime time.Duration // 0: Reeflow's default
-	margin   time.Duration
+	addr       string
+	sdkURL     string
+	lifetime   time.Duration // 0: Reeflow's default
+	margin     time.Duration
+	redisAddr  string // "": the tokens stay in this process's memory
+	sealingKey []byte // with redisAddr
 }
 
 func main() {
@@ -70,7 +94,16 @@ func main() {
 	flag.StringVar(&cfg.sdkURL, "sdk-url", defaultSDKURL, "location of Reeflow's web components script (assumed, see the source)")
 	flag.DurationVar(&cfg.lifetime, "session-lifetime", 0, "lifetime of the session tokens (0: Reeflow's default, one hour)")
 	flag.DurationVar(&cfg.margin, "refresh-margin", defaultRefreshMargin, "how long a token handed to the page stays valid at least")
+	flag.StringVar(&cfg.redisAddr, "redis-addr", "", "Redis (host:port) through which instances share tokens, sealed with the key in "+sealingKeyEnv)
 	flag.Parse()
+	if cfg.redisAddr != "" {
+		key, err := parseSealingKey(os.Getenv(sealingKeyEnv))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "embed:", err)
+			os.Exit(2)
+		}
+		cfg.sealingKey = key
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app, err := start(os.Stdout, cfg)
@@ -108,6 +141,17 @@ func start(w io.Writer, cfg config) (*server, error) {
 	if cfg.lifetime != 0 {
 		cacheOpts = append(cacheOpts, embedding.WithSessionLifetime(cfg.lifetime))
 		margin = min(margin, cfg.lifetime/2) // as the cache caps it
+	}
+	if cfg.redisAddr != "" {
+		store, closeRedis, err := newRedisStore(cfg.redisAddr, cfg.sealingKey)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		releaseClient := release
+		release = func() { closeRedis(); releaseClient() }
+		cacheOpts = append(cacheOpts, embedding.WithStore(store))
+		fmt.Fprintf(w, "Sharing session tokens with other instances through Redis at %s.\n", cfg.redisAddr)
 	}
 	cache, err := embedding.NewCache(client.Sessions, cacheOpts...)
 	if err != nil {
@@ -156,6 +200,39 @@ func newClient(w io.Writer, logger *slog.Logger) (*reeflow.Client, *reeflowtest.
 		return nil, nil, nil, err
 	}
 	return client, fake, func() { client.CloseIdleConnections(); stop() }, nil
+}
+
+// newRedisStore returns the store through which instances share their tokens, and a function
+// that closes its Redis client. Its timeouts fit a page view: a slow or unreachable Redis costs
+// a page view a fraction of a second, after which the cache mints directly.
+func newRedisStore(addr string, sealingKey []byte) (*redisstore.Store, func(), error) {
+	rdb := redis.NewClient(&redis.Options{
+		Addr:        addr,
+		DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond, WriteTimeout: 200 * time.Millisecond,
+		// Without it go-redis ignores the context's deadline, and the cache's cut of a slow
+		// store call with it.
+		ContextTimeoutEnabled: true,
+	})
+	store, err := redisstore.New(rdb, redisstore.WithSealingKeys(sealingKey))
+	if err != nil {
+		_ = rdb.Close()
+		return nil, nil, err
+	}
+	return store, func() { _ = rdb.Close() }, nil
+}
+
+// parseSealingKey decodes the sealing key from its 64 hex digits. Its errors never show the
+// key.
+func parseSealingKey(s string) ([]byte, error) {
+	if s == "" {
+		return nil, errors.New("-redis-addr needs a sealing key in " + sealingKeyEnv + " (64 hex digits, the same on every instance: openssl rand -hex 32)")
+	}
+	key, err := hex.DecodeString(s)
+	if err != nil || len(key) != redisstore.SealingKeySize {
+		return nil, fmt.Errorf("%s is not %d hex digits (%d random bytes: openssl rand -hex %d)",
+			sealingKeyEnv, 2*redisstore.SealingKeySize, redisstore.SealingKeySize, redisstore.SealingKeySize)
+	}
+	return key, nil
 }
 
 // Close stops the application and what it started.

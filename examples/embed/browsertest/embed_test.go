@@ -21,17 +21,18 @@ import (
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
 
-// repoRoot is the SDK's module, which holds examples/embed.
+// repoRoot is the SDK's repository, which holds the embedding guide's screenshot.
 const repoRoot = "../../.."
 
-// buildEmbed builds examples/embed, as a user runs it, into a temporary directory.
+// buildEmbed builds examples/embed (the module this package is in), as a user runs it, into a
+// temporary directory.
 func buildEmbed(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "embed")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./examples/embed")
-	cmd.Dir = repoRoot
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, ".")
+	cmd.Dir = ".."
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build ./examples/embed:\n%s", out)
+	require.NoError(t, err, "go build examples/embed:\n%s", out)
 	return bin
 }
 

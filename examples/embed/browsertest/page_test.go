@@ -27,11 +27,12 @@ var updateScreenshot = flag.Bool("update-screenshot", false, "write "+screenshot
 const screenshotPath = "docs/images/embed-page.png"
 
 // The tokens' lifetime and refresh margin in TestPage's first run: short, so that the page's
-// refresh comes within seconds. The page fetches the next token when half the margin is
-// left.
+// refresh comes within seconds. The page fetches the next token when half the margin is left:
+// 4 s before the token expires and 4 s after the server would mint the next, room enough for a
+// fetch on a busy machine.
 const (
-	lifetime = 8 * time.Second
-	margin   = 4 * time.Second
+	lifetime = 16 * time.Second
+	margin   = 8 * time.Second
 )
 
 // tokenPath is the token endpoint of examples/embed.
@@ -121,8 +122,8 @@ func TestPage(t *testing.T) {
 		fake := reeflowtest.NewServer(t, reeflowtest.WithoutTLS())
 		var limited atomic.Bool
 		limited.Store(true)
-		// Reeflow rate-limits POST /sessions, asking for 2 s: after the client's own retries,
-		// the token endpoint answers 503 with Retry-After: 2.
+		// Reeflow rate-limits POST /sessions, asking for 2 s: the cache does not retry (by
+		// default), so the token endpoint answers 503 with Retry-After: 2 at once.
 		fake.AddFault(reeflowtest.Fault{Method: http.MethodPost, Path: "/sessions", Status: http.StatusTooManyRequests,
 			RetryAfter: 2 * time.Second, Match: func(*http.Request) bool { return limited.Load() }})
 		app := startEmbed(t, bin, fake, "-sdk-url", standIn.URL+"/reeflow.js")
