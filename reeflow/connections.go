@@ -145,7 +145,8 @@ type CreateConnectionParams struct {
 // stored secret.
 //
 // ConnectionsService.Update sends only the fields that are set, as the JSON body of
-// PATCH /connections/{id}; an empty Password, Token or ServiceAccountKey is left out. For example,
+// PATCH /connections/{id} (an endpoint assumed, not documented by Reeflow: see
+// docs/assumptions.md); an empty Password, Token or ServiceAccountKey is left out. For example,
 //
 //	name := "Analytics (replica)"
 //	reeflow.UpdateConnectionParams{

@@ -17,7 +17,8 @@ import (
 // CreateSessionParams describe an embed session. Zero times are omitted, so Reeflow applies
 // its defaults (one hour of validity, usable at once).
 //
-// SessionsService.Create sends them as the JSON body of POST /sessions, times in RFC 3339. For
+// SessionsService.Create sends them as the JSON body of POST /sessions, times in RFC 3339. The
+// "attributes" fields are assumed, not documented by Reeflow (see docs/assumptions.md). For
 // example,
 //
 //	reeflow.CreateSessionParams{

@@ -174,9 +174,19 @@ func TestFaultDelayEndsWhenTheServerCloses(t *testing.T) {
 		_, err := client.Connections.List(context.Background())
 		done <- err
 	}()
-	<-arrived
-	srv.Close() // would block for an hour if the delay held the handler
-	err := <-done
+	within(t, arrived, "the request never reached the fault")
+	closed := make(chan struct{})
+	go func() {
+		srv.Close() // would block for an hour if the delay held the handler
+		close(closed)
+	}()
+	within(t, closed, "Close waited for the delay")
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the call never ended")
+	}
 	require.Error(t, err)
 	var apiErr *reeflow.APIError
 	assert.False(t, errors.As(err, &apiErr), "the connection was dropped, not answered: %v", err)
@@ -316,5 +326,15 @@ func TestFaultContentTypes(t *testing.T) {
 			assert.True(t, bytes.Contains(got, []byte(`"statusCode":502`)), string(got))
 		}
 		assert.True(t, strings.HasPrefix(resp.Header.Get("X-Request-Id"), "req_"))
+	}
+}
+
+// within waits for ch to be closed, failing the test rather than hanging when it never is.
+func within(t *testing.T, ch <-chan struct{}, failure string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(30 * time.Second):
+		t.Fatal(failure)
 	}
 }
