@@ -56,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, started f
 	idleTimeout := flags.Duration("idle-timeout", 60*time.Second, "longest time an idle keep-alive connection stays open")
 	var faults faultFlags
 	flags.Var(&faults, "fault", faultUsage)
+	var quotas quotaFlags
+	flags.Var(&quotas, "quota", quotaUsage)
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -86,6 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, started f
 	if !*useTLS {
 		opts = append(opts, reeflowtest.WithoutTLS())
 	}
+	opts = append(opts, quotas...)
 	id, secret := os.Getenv("REEFLOW_API_KEY_ID"), os.Getenv("REEFLOW_API_KEY_SECRET")
 	fromEnv := id != "" || secret != ""
 	if fromEnv {
