@@ -125,13 +125,13 @@ func TestRequestsRedactsSecretsUnderHarmlessNames(t *testing.T) {
 	srv.Handle("POST", "/hooks", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	pem := "-----BEGIN RSA PRIVATE KEY-----\nCANARY-PEM\n-----END RSA PRIVATE KEY-----\n"
 	fields := map[string]any{
-		"pem":             pem,
+		"pem":     pem,
 		"gcp_b64": base64.StdEncoding.EncodeToString([]byte(keyFileOfAServiceAccount)),
-		"repo":            "https://CANARY-GH-TOKEN@github.com/acme/dbt.git",
-		"odbc":            "Server=db;Uid=reader;PWD={abc;CANARY-ODBC};Database=app",
-		"dsn":             "postgres://reader:pa ss CANARY-SPACE@db.example.com/app",
-		"broken":          `{"private_key": "CANARY-BROKEN", "client_email": "sa@x",}`,
-		"pat":             "CANARY-PAT", "snowflake_pat": "CANARY-PAT2", "pw": "CANARY-PW", "auth": "CANARY-AUTH",
+		"repo":    "https://CANARY-GH-TOKEN@github.com/acme/dbt.git",
+		"odbc":    "Server=db;Uid=reader;PWD={abc;CANARY-ODBC};Database=app",
+		"dsn":     "postgres://reader:pa ss CANARY-SPACE@db.example.com/app",
+		"broken":  `{"private_key": "CANARY-BROKEN", "client_email": "sa@x",}`,
+		"pat":     "CANARY-PAT", "snowflake_pat": "CANARY-PAT2", "pw": "CANARY-PW", "auth": "CANARY-AUTH",
 		"bearer": "CANARY-BEARER", "jwt": "CANARY-JWT", "sessionid": "CANARY-SESSION", "passcode": "CANARY-PASSCODE",
 		"ｐａｓｓｗｏｒｄ": "CANARY-FULLWIDTH",
 		"path":     "/kept", "pattern": "kept", "homepage": "https://github.com/acme", "code": "kept in a body",

@@ -58,6 +58,7 @@ type Request struct {
 // arrived: at most the last 1000, or as many as [WithRequestLogLimit] says. A request appears
 // once it has been answered (or dropped). The result is a copy, safe to keep and modify.
 func (s *Server) Requests() []Request {
+	s.mustBeCreated("Requests")
 	return s.log.snapshot()
 }
 
