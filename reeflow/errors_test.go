@@ -214,7 +214,8 @@ func TestTypedNilErrorsMatchNothing(t *testing.T) {
 				assert.False(t, errors.Is(wrapped, sentinel), "%T is not %v", e, sentinel)
 			}
 			var quota *reeflow.QuotaError
-			assert.Equal(t, errors.As(wrapped, &quota), e == error((*reeflow.QuotaError)(nil)), "%T", e)
+			isQuota := fmt.Sprintf("%T", e) == "*reeflow.QuotaError"
+			assert.Equal(t, isQuota, errors.As(wrapped, &quota), "%T", e)
 		}, "%T", e)
 	}
 }
