@@ -42,6 +42,11 @@ type PostgresConfig struct {
 	Port     int    `json:"port"`
 	Database string `json:"database"`
 	User     string `json:"user"`
+	// Password is the database user's password.
+	// Printing the config (any fmt verb) or logging it with slog shows "[REDACTED]" instead.
+	// Not redacted: json.Marshal (the wire format), and the config inside your own struct when
+	// fmt reaches it through an unexported field or slog's JSON handler encodes that struct
+	// with encoding/json. Log the config itself, not a struct holding it.
 	Password string `json:"password,omitempty"`
 	SSL      bool   `json:"ssl"`
 	// InsecureNoSSL confirms that SSL is false on purpose.
@@ -117,7 +122,12 @@ func (c PostgresConfig) LogValue() slog.Value {
 // Its JSON is the wire format, token included; printing or logging it (fmt, slog) shows
 // "[REDACTED]" for the token. Reeflow never returns the token.
 type TinybirdConfig struct {
-	Host  string `json:"host"`
+	Host string `json:"host"`
+	// Token is the Tinybird token Reeflow queries with.
+	// Printing the config (any fmt verb) or logging it with slog shows "[REDACTED]" instead.
+	// Not redacted: json.Marshal (the wire format), and the config inside your own struct when
+	// fmt reaches it through an unexported field or slog's JSON handler encodes that struct
+	// with encoding/json. Log the config itself, not a struct holding it.
 	Token string `json:"token,omitempty"`
 }
 
@@ -150,7 +160,12 @@ func (c TinybirdConfig) LogValue() slog.Value {
 // config read from Reeflow has an empty ServiceAccountKey, and an update with an empty one
 // keeps the stored key.
 type BigQueryConfig struct {
-	// ServiceAccountKey is the service account's JSON key file, as downloaded from Google Cloud.
+	// ServiceAccountKey is the service account's JSON key file, as downloaded from Google Cloud:
+	// it holds a private key.
+	// Printing the config (any fmt verb) or logging it with slog shows "[REDACTED]" instead.
+	// Not redacted: json.Marshal (the wire format), and the config inside your own struct when
+	// fmt reaches it through an unexported field or slog's JSON handler encodes that struct
+	// with encoding/json. Log the config itself, not a struct holding it.
 	ServiceAccountKey string `json:"service_account_key,omitempty"`
 	// ProjectID is the Google Cloud project the queries run in (and are billed to), such as
 	// "my-gcp-project"; the Console fills it in from the key.
@@ -193,6 +208,10 @@ type SnowflakeConfig struct {
 	// User is the user that owns the token; give it read-only privileges.
 	User string `json:"user"`
 	// Token is the user's Programmatic Access Token (PAT).
+	// Printing the config (any fmt verb) or logging it with slog shows "[REDACTED]" instead.
+	// Not redacted: json.Marshal (the wire format), and the config inside your own struct when
+	// fmt reaches it through an unexported field or slog's JSON handler encodes that struct
+	// with encoding/json. Log the config itself, not a struct holding it.
 	Token     string   `json:"token,omitempty"`
 	Warehouse string   `json:"warehouse"`
 	Database  string   `json:"database"`

@@ -32,7 +32,11 @@ import (
 //   - such a segment followed by ";" path parameters ("..;", "%2e%2e;x=1"), which Tomcat,
 //     Jetty and Spring read as the dots alone;
 //   - a segment holding a NUL or another control character, escaped or not ("x%00y",
-//     "..%00"), or escapes that do not decode to UTF-8 ("%c0%ae").
+//     "..%00"), or escapes that do not decode to UTF-8 ("%c0%ae");
+//   - a segment holding, escaped or not, a non-ASCII character that Unicode normalisation (NFKC)
+//     turns into something containing ".", "/", "\", ";" or "%": look-alike dots ("．", "‥",
+//     "…", "︰"), slashes and backslashes ("／", "＼", "﹨", and "℀", which becomes "a/c"),
+//     semicolons ("；", "﹔", the Greek question mark ";") and percent signs ("％").
 //
 // body, when not nil, is sent as JSON: a json.RawMessage or []byte as it is (it must be valid
 // JSON), anything else through encoding/json. out, when not nil, must be a pointer; a 2xx body
@@ -160,6 +164,8 @@ func checkSegment(seg string) error {
 		return errors.New(`path has a segment that is empty once its ";" parameters are dropped`)
 	case strings.TrimFunc(name, isDotLike) == "":
 		return errors.New(`path has a "." or ".." segment, or one a server could read as such (look-alike dots, ";" parameters)`)
+	case strings.IndexFunc(plain, normalisesToPathPunctuation) >= 0:
+		return errors.New(`path has a segment with a look-alike of ".", "/", "\", ";" or "%" that a server normalising Unicode (NFKC) would read as one`)
 	}
 	return nil
 }
@@ -169,6 +175,28 @@ func checkSegment(seg string) error {
 func isDotLike(r rune) bool {
 	switch r {
 	case '.', '\uFF0E', '\uFE52', '\u2024', '\u2025':
+		return true
+	}
+	return false
+}
+
+// normalisesToPathPunctuation reports a non-ASCII character whose NFKC form contains ".", "/",
+// "\", ";" or "%", the characters that make a segment another path once a server or proxy
+// normalises Unicode. The list is every such code point of Unicode 15.0 (a test walks them all
+// with golang.org/x/text, which package reeflow does not import): few enough for a switch, and
+// none belongs in an ID-like segment.
+func normalisesToPathPunctuation(r rune) bool {
+	switch r {
+	case '\u037E', // Greek question mark → ";"
+		'\u2024', '\u2025', '\u2026', // one- and two-dot leaders, ellipsis → ".", "..", "..."
+		'\u2100', '\u2101', '\u2105', '\u2106', // account of, addressed to the subject, care of, cada una → "a/c", "a/s", "c/o", "c/u"
+		'\u2488', '\u2489', '\u248A', '\u248B', '\u248C', '\u248D', '\u248E', '\u248F', '\u2490', '\u2491', // digit full stops → "1." … "10."
+		'\u2492', '\u2493', '\u2494', '\u2495', '\u2496', '\u2497', '\u2498', '\u2499', '\u249A', '\u249B', // number full stops → "11." … "20."
+		'\u33C2', '\u33C7', '\u33D8', // square a.m., Co., p.m.
+		'\uFE14', '\uFE19', '\uFE30', // presentation forms for vertical semicolon, ellipsis, two-dot leader
+		'\uFE52', '\uFE54', '\uFE68', '\uFE6A', // small full stop, semicolon, reverse solidus, percent sign
+		'\uFF05', '\uFF0E', '\uFF0F', '\uFF1B', '\uFF3C', // fullwidth percent sign, full stop, solidus, semicolon, reverse solidus
+		'\U0001F100': // digit zero full stop → "0."
 		return true
 	}
 	return false

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -82,4 +83,49 @@ func TestEditorCannotSendCredentialsToAnotherOrigin(t *testing.T) {
 	_, err = client.Connections.List(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, docHeader, rec.last(t).Header.Get("Authorization"))
+}
+
+// The URL's host is not the only way to send a request elsewhere: net/http sends a URL.Opaque of
+// "//other/path" as the absolute-form target "http://other/path", which a proxy or gateway routes
+// by; req.Host is the Host header; and URL.User makes net/http add an Authorization of its own.
+func TestEditorCannotRedirectCredentialsThroughOpaqueHostOrUserinfo(t *testing.T) {
+	t.Parallel()
+	edits := map[string]func(req *http.Request){
+		"opaque absolute form":  func(req *http.Request) { req.URL.Opaque = "//evil.example/steal" },
+		"Host header":           func(req *http.Request) { req.Host = "evil.example" },
+		"userinfo":              func(req *http.Request) { req.URL.User = url.UserPassword("someone", "pw_secret") },
+		"userinfo, no password": func(req *http.Request) { req.URL.User = url.User("someone") },
+	}
+	for _, mode := range []reeflow.Option{reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHMACAuth(docKeyID, docSecret)} {
+		for name, edit := range edits {
+			client, rec := newRecorder(t, reply(200, `{}`), mode)
+			err := client.Do(context.Background(), http.MethodGet, "embedded-users", nil, nil,
+				reeflow.WithRequestEditor(func(_ context.Context, req *http.Request) error { edit(req); return nil }))
+			require.Error(t, err, name)
+			assert.True(t, strings.HasPrefix(err.Error(), "reeflow: GET embedded-users: "), "%s: %v", name, err)
+			assert.ErrorContains(t, err, "a request editor set", name)
+			if strings.HasPrefix(name, "userinfo") {
+				assert.ErrorIs(t, err, reeflow.ErrMultipleCredentials, "net/http would add a second credential")
+			}
+			assert.NotContains(t, err.Error(), "pw_secret", name)
+			assert.Empty(t, rec.all(), "%s: nothing was sent", name)
+		}
+	}
+
+	// The Host header of the base URL, in any case, is still the base URL's origin.
+	var hosts atomic.Value
+	srv := newPlainServer(t, func(w http.ResponseWriter, r *http.Request) {
+		hosts.Store(r.Host)
+		reply(200, `{}`)(w, r)
+	})
+	byName := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(byName), reeflow.WithBasicAuth(docKeyID, docSecret))
+	require.NoError(t, err)
+	err = client.Do(context.Background(), http.MethodGet, "embedded-users", nil, nil,
+		reeflow.WithRequestEditor(func(_ context.Context, req *http.Request) error {
+			req.Host = strings.ToUpper(req.URL.Host)
+			return nil
+		}))
+	require.NoError(t, err)
+	assert.Equal(t, strings.ToUpper(strings.TrimPrefix(byName, "http://")), hosts.Load())
 }

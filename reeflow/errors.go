@@ -176,14 +176,35 @@ type AuthenticationError struct{ *APIError }
 // PermissionDeniedError is a 403 response: a disabled key, a quota, or a missing permission.
 type PermissionDeniedError struct{ *APIError }
 
-// Unwrap returns the underlying *APIError.
-func (e *BadRequestError) Unwrap() error { return unwrapAPIError(e.APIError) }
+// Is matches the sentinels the underlying *APIError matches; a nil error matches none.
+func (e *BadRequestError) Is(target error) bool { return e != nil && e.APIError.Is(target) }
 
 // Unwrap returns the underlying *APIError.
-func (e *AuthenticationError) Unwrap() error { return unwrapAPIError(e.APIError) }
+func (e *BadRequestError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return unwrapAPIError(e.APIError)
+}
+
+// Is matches the sentinels the underlying *APIError matches; a nil error matches none.
+func (e *AuthenticationError) Is(target error) bool { return e != nil && e.APIError.Is(target) }
 
 // Unwrap returns the underlying *APIError.
-func (e *PermissionDeniedError) Unwrap() error { return unwrapAPIError(e.APIError) }
+func (e *AuthenticationError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return unwrapAPIError(e.APIError)
+}
+
+// Unwrap returns the underlying *APIError.
+func (e *PermissionDeniedError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return unwrapAPIError(e.APIError)
+}
 
 // unwrapAPIError returns e, or nil for a nil *APIError: a typed nil in an interface would make
 // errors.Is call methods on it.

@@ -202,6 +202,24 @@ func TestZeroErrorValuesDoNotPanic(t *testing.T) {
 	}
 }
 
+// A typed nil error (a function returning a nil *PermissionDeniedError as error) is not any
+// sentinel, and errors.Is and errors.As, which call Unwrap and Is on it, never panic.
+func TestTypedNilErrorsMatchNothing(t *testing.T) {
+	t.Parallel()
+	for _, e := range []error{(*reeflow.BadRequestError)(nil), (*reeflow.AuthenticationError)(nil),
+		(*reeflow.PermissionDeniedError)(nil), (*reeflow.QuotaError)(nil), (*reeflow.APIError)(nil)} {
+		wrapped := fmt.Errorf("mock: %w", e)
+		assert.NotPanics(t, func() {
+			for _, sentinel := range []error{reeflow.ErrNotFound, reeflow.ErrForbidden, reeflow.ErrQuotaExceeded, reeflow.ErrUnauthorized, reeflow.ErrBadRequest} {
+				assert.False(t, errors.Is(wrapped, sentinel), "%T is not %v", e, sentinel)
+			}
+			var quota *reeflow.QuotaError
+			isQuota := fmt.Sprintf("%T", e) == "*reeflow.QuotaError"
+			assert.Equal(t, isQuota, errors.As(wrapped, &quota), "%T", e)
+		}, "%T", e)
+	}
+}
+
 func TestIsNeverPanics(t *testing.T) {
 	t.Parallel()
 	client, _ := newRecorder(t, reply(401, `{"message":"Invalid API key","error":"Unauthorized","statusCode":401}`))

@@ -47,3 +47,7 @@ var DecodeConfig = decodeConfig
 func ParseErrorBody(status int, body []byte) *APIError {
 	return newAPIError(status, nil, body, time.Time{})
 }
+
+// NormalisesToPathPunctuationForTest lets a test compare the look-alike table with NFKC over
+// every code point without a million calls of Client.Do.
+var NormalisesToPathPunctuationForTest = normalisesToPathPunctuation

@@ -19,6 +19,8 @@ func checkID(op operation, what, id string) error {
 		return opError(op, fmt.Errorf(`%s ID is made of dots only (before any ";"), which is not an ID`, what))
 	case strings.ContainsAny(id, `/\%?#`):
 		return opError(op, fmt.Errorf(`%s ID contains one of / \ %% ? #, which no ID has`, what))
+	case strings.IndexFunc(id, normalisesToPathPunctuation) >= 0:
+		return opError(op, fmt.Errorf(`%s ID contains a look-alike of . / \ ; or %% (such as "／"), which no ID has`, what))
 	case strings.IndexFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		return opError(op, fmt.Errorf("%s ID contains white space or a control character", what))
 	}

@@ -28,7 +28,9 @@ var ErrQuotaExceeded = errors.New("reeflow: quota exceeded")
 type QuotaError struct {
 	*APIError
 	// Resource is what the quota counts, lower case with words joined by "-": Reeflow's two
-	// spellings "api-keys" and "API keys" both give "api-keys". Empty when the message does not say.
+	// spellings "api-keys" and "API keys" both give "api-keys". Empty when the message does not
+	// say, or names it with more than 64 bytes or anything but ASCII letters, digits, "-", "_"
+	// and spaces: it is server text, which APIError.Message keeps, escaped and bounded.
 	Resource string
 	// Maximum is the quota, and Current how many the organization has; each is -1 when the
 	// message does not say, as http.Response.ContentLength is for an unknown length.
@@ -80,7 +82,7 @@ func parseQuota(e *APIError) *QuotaError {
 	if _, rest, ok := strings.Cut(msg, "maximum "); ok {
 		if n, tail, ok := leadingCount(rest); ok {
 			q.Maximum = n
-			if resource, _, ok := strings.Cut(strings.TrimSpace(tail), " allowed"); ok {
+			if resource, _, ok := strings.Cut(strings.TrimSpace(tail), " allowed"); ok && plainResourceName(resource) {
 				q.Resource = strings.ToLower(strings.Join(strings.Fields(resource), "-"))
 			}
 		}
@@ -91,6 +93,27 @@ func parseQuota(e *APIError) *QuotaError {
 		}
 	}
 	return q
+}
+
+// maxResourceName bounds QuotaError.Resource: Reeflow's resource names are a word or two.
+const maxResourceName = 64
+
+// plainResourceName reports a resource name worth keeping: short, and made of ASCII letters,
+// digits, "-", "_" and spaces. Resource is server text a program may print or switch on, so
+// anything else (escape sequences, bidi controls, kilobytes) leaves it unknown; the message
+// keeps it, escaped and bounded.
+func plainResourceName(s string) bool {
+	if s == "" || len(s) > maxResourceName {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == ' ':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // leadingCount parses the decimal count s starts with.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,6 +36,12 @@ func TestQuotaExceeded(t *testing.T) {
 		"a disabled key":       {`{"statusCode": 403, "message": "API key is disabled", "error": "Forbidden"}`, false, "", 0, 0},
 		"a missing permission": {`{"statusCode": 403, "message": "Forbidden resource", "error": "Forbidden"}`, false, "", 0, 0},
 		"too short":            {`{"statusCode": 403, "message": "Quota"}`, false, "", 0, 0},
+		// The resource is server text: kept only when short and plain, else unknown (the message keeps it).
+		"resource with escapes": {`{"statusCode": 403, "message": "Quota exceeded: maximum 20 \u001b[31mevil\u001b[0m\u202e allowed (currently: 20)"}`, true, "", 20, 20},
+		"resource not ASCII":    {`{"statusCode": 403, "message": "Quota exceeded: maximum 20 clés allowed (currently: 20)"}`, true, "", 20, 20},
+		"resource of 64 bytes":  {`{"statusCode": 403, "message": "Quota exceeded: maximum 2 ` + strings.Repeat("a", 62) + `_x allowed"}`, true, strings.Repeat("a", 62) + "_x", 2, -1},
+		"resource of 65 bytes":  {`{"statusCode": 403, "message": "Quota exceeded: maximum 2 ` + strings.Repeat("a", 65) + ` allowed"}`, true, "", 2, -1},
+		"resource of 60 KB":     {`{"statusCode": 403, "message": "Quota exceeded: maximum 2 ` + strings.Repeat("a", 60_000) + ` allowed"}`, true, "", 2, -1},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -183,8 +183,11 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 
 // checkOrigin refuses a request that an editor sent elsewhere than the base URL's scheme and
 // host: authentication runs after the editors, so it would hand the credentials to whatever the
-// request now points at, over plain HTTP too. The error names both origins, never a path or
-// query.
+// request now points at, over plain HTTP too. The URL's host is not the only way to point a
+// request elsewhere: net/http writes a URL.Opaque of "//other/path" as the absolute-form target
+// "http://other/path", whose authority a proxy or gateway honours over the Host header; a set
+// req.Host is the Host header; and a URL.User makes net/http add its own Authorization, a second
+// credential beside the client's. The error names both origins, never a path, query or user.
 func (p *Pipeline) checkOrigin(req *http.Request) error {
 	switch {
 	case p.origin == nil:
@@ -194,6 +197,13 @@ func (p *Pipeline) checkOrigin(req *http.Request) error {
 	case req.URL.Scheme != p.origin.Scheme || !strings.EqualFold(req.URL.Host, p.origin.Host):
 		return fmt.Errorf("a request editor moved the request from %s to %s: the client sends credentials to its base URL's origin only",
 			origin(p.origin), safetext.Clean(origin(req.URL), safetext.MaxID))
+	case req.URL.Opaque != "":
+		return errors.New("a request editor set the URL's opaque form, which can name another host: the client sends credentials to its base URL's origin only")
+	case req.Host != "" && !strings.EqualFold(req.Host, p.origin.Host):
+		return fmt.Errorf("a request editor set the Host header to %s, not %s: the client sends credentials to its base URL's origin only",
+			safetext.Clean(req.Host, safetext.MaxID), p.origin.Host)
+	case req.URL.User != nil:
+		return fmt.Errorf("%w: a request editor set user information in the URL, which net/http would send as Authorization", ErrMultipleCredentials)
 	}
 	return nil
 }

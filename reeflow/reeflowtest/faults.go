@@ -65,6 +65,7 @@ type Fault struct {
 // a server from Start, which has no test to fail, answers every later request with a 500 that
 // names it.
 func (s *Server) AddFault(f Fault) {
+	s.mustBeCreated("AddFault")
 	if s.tb != nil {
 		s.tb.Helper()
 	}

@@ -2,6 +2,7 @@ package reeflowtest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -19,26 +20,25 @@ const redacted = "[REDACTED]"
 // one. Matching on parts of the name, not on a list of Reeflow's fields, keeps the secrets of
 // custom routes (Server.Handle) and of config types the fake does not know yet (a BigQuery
 // service-account key's "private_key", a Snowflake "programmatic_access_token") out of the
-// log too, at the price of redacting a harmless "token_count" or "private_key_id". To cover a
-// new kind of secret, extend this list or sensitiveNameSuffixes.
+// log too, at the price of redacting a harmless "token_count", "author" or "private_key_id". To
+// cover a new kind of secret, extend this list or sensitiveNameSuffixes.
 var sensitiveNameParts = []string{
-	"accesskey", "apikey", "authorization", "cookie", "credential", "passphrase", "passwd",
-	"password", "privatekey", "pwd", "secret", "signature", "token",
+	"accesskey", "apikey", "auth", "bearer", "cookie", "credential", "jwt", "passcode",
+	"passphrase", "passwd", "password", "privatekey", "pwd", "secret", "session", "signature",
+	"token",
 }
 
-// sensitiveNameSuffixes mark a name that ends in one ("pass", "db_pass", "key", "signing_key")
-// as sensitive too: as parts they would match far too much ("passthrough", "keyword").
-var sensitiveNameSuffixes = []string{"key", "pass"}
+// sensitiveNameSuffixes mark a name that ends in one ("pass", "db_pass", "key", "signing_key",
+// "snowflake_pat", "db_pw") as sensitive too: as parts they would match far too much
+// ("passthrough", "keyword", "path").
+var sensitiveNameSuffixes = []string{"key", "pass", "pat", "pw"}
+
+// sensitiveQuerySuffixes mark a query parameter as sensitive beside sensitiveName: a signed
+// URL's "sig" and an OAuth "code" travel in queries, where a body field of those names is rare.
+var sensitiveQuerySuffixes = []string{"sig", "code"}
 
 func sensitiveName(name string) bool {
-	// encoding/json matches field names case-insensitively with Unicode folding, so "paſſword"
-	// (long s) fills a Password field: fold the same way before matching.
-	name = strings.Map(func(r rune) rune {
-		if strings.ContainsRune("_-. ", r) {
-			return -1
-		}
-		return foldToASCII(r)
-	}, name)
+	name = normalName(name)
 	for _, part := range sensitiveNameParts {
 		if strings.Contains(name, part) {
 			return true
@@ -52,28 +52,89 @@ func sensitiveName(name string) bool {
 	return false
 }
 
+func sensitiveQueryName(name string) bool {
+	if sensitiveName(name) {
+		return true
+	}
+	name = normalName(name)
+	for _, suffix := range sensitiveQuerySuffixes {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalName folds a name for matching: lower case, without "_", "-", "." and spaces.
+// encoding/json matches field names case-insensitively with Unicode folding, so "paſſword"
+// (long s) fills a Password field: fold the same way, and fold full-width letters
+// ("ｐａｓｓｗｏｒｄ"), which a server normalising Unicode reads as ASCII.
+func normalName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune("_-. ", r) {
+			return -1
+		}
+		return foldToASCII(r)
+	}, name)
+}
+
 // keptHeaders are headers named like a secret that carry none: X-API-Key holds only the key ID,
 // which a test asserts on.
 var keptHeaders = map[string]bool{"X-Api-Key": true}
 
-// urlPassword finds the password of a URL's user info ("postgres://user:pw@host/db"), and
-// passwordPair a password in a key=value connection string ("host=h password=pw",
-// "Server=h;Pwd=pw;"): values whose field names say nothing, such as a "dsn".
+// urlPassword finds the password of a URL's user info ("postgres://user:pw@host/db", spaces
+// allowed, as DSN parsers allow them), urlUser a user info with no password, which is then the
+// credential itself ("https://TOKEN@github.com/…"), and passwordPair a password in a key=value
+// connection string ("host=h password=pw", "Server=h;Pwd={a;b};"): values whose field names
+// say nothing, such as a "dsn". jsonPair finds "name": "value" pairs in a string that looks
+// like JSON but does not parse, so that a sensitive name still hides its value.
 var (
-	urlPassword  = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^\s]*@`)
-	passwordPair = regexp.MustCompile(`(?i)\b((?:password|passwd|pwd|pass)\s*=\s*)('[^']*'|"[^"]*"|[^\s;&,]*)`)
+	urlPassword  = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://[^\s:/?#@]*:)[^@/\n]*@`)
+	urlUser      = regexp.MustCompile(`(?i)([a-z][a-z0-9+.-]*://)[^\s:/?#@\[\]]+@`)
+	passwordPair = regexp.MustCompile(`(?i)\b((?:password|passwd|pwd|pass)\s*=\s*)(\{(?:[^}]|\}\})*\}|'[^']*'|"[^"]*"|[^\s;&,]*)`)
+	jsonPair     = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"(\s*:\s*)"(?:[^"\\]|\\.)*"`)
 )
 
-// redactString replaces the passwords inside a string value whose name is not sensitive.
+// redactString replaces the secrets inside a string value whose name is not sensitive: the
+// whole string when it holds a PEM private key, a password or a user info in a URL, a password
+// in a connection string, and sensitive fields of broken JSON.
 func redactString(v string) string {
+	if begin := strings.Index(v, "-----BEGIN"); begin >= 0 && strings.Contains(v[begin:], "PRIVATE KEY-----") {
+		return redacted
+	}
+	if isEncodedPrivateKey(v) {
+		return redacted
+	}
 	v = urlPassword.ReplaceAllString(v, "${1}"+redacted+"@")
-	return passwordPair.ReplaceAllStringFunc(v, func(m string) string {
+	v = urlUser.ReplaceAllString(v, "${1}"+redacted+"@")
+	v = passwordPair.ReplaceAllStringFunc(v, func(m string) string {
 		sub := passwordPair.FindStringSubmatch(m)
 		if sub[2] == "" {
 			return m
 		}
 		return sub[1] + redacted
 	})
+	return jsonPair.ReplaceAllStringFunc(v, func(m string) string {
+		sub := jsonPair.FindStringSubmatch(m)
+		if !sensitiveName(sub[1]) {
+			return m
+		}
+		return `"` + sub[1] + `"` + sub[2] + `"` + redacted + `"`
+	})
+}
+
+// isEncodedPrivateKey reports a base64 value (a key file passed as "credentials_b64") that
+// decodes to a PEM private key or to a key file's "private_key".
+func isEncodedPrivateKey(v string) bool {
+	if len(v) < 64 {
+		return false
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(strings.TrimSpace(v)); err == nil {
+			return bytes.Contains(b, []byte("PRIVATE KEY-----")) || bytes.Contains(b, []byte(`"private_key"`))
+		}
+	}
+	return false
 }
 
 // redactHeader copies h with the values of sensitive headers replaced. Authorization headers
@@ -114,7 +175,7 @@ func redactQuery(raw string) url.Values {
 	for name, vs := range values {
 		for i, v := range vs {
 			switch {
-			case !sensitiveName(name):
+			case !sensitiveQueryName(name):
 				vs[i] = redactString(v)
 			case v != "":
 				vs[i] = redacted
@@ -180,6 +241,9 @@ func looksLikeJSONContainer(s string) bool {
 // foldToASCII maps a rune to the lower-case ASCII letter it folds to, if any (K for the Kelvin
 // sign, s for the long s), and otherwise to its lower case.
 func foldToASCII(r rune) rune {
+	if r >= '\uFF01' && r <= '\uFF5E' { // full-width ASCII, which NFKC maps to ASCII
+		r -= 0xFEE0
+	}
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		if f < utf8.RuneSelf {
 			return unicode.ToLower(f)

@@ -1,6 +1,7 @@
 package reeflowtest_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -111,4 +112,62 @@ func TestRequestsRedactsSecretsUnderNamesItDoesNotKnow(t *testing.T) {
 		"db":      {"postgres://u:[REDACTED]@h/db"},
 		"page":    {"2"},
 	}, got.Query)
+}
+
+// TestRequestsRedactsSecretsUnderHarmlessNames: a secret is recognised by its shape when its
+// name says nothing (a PEM private key, a key file in base64, a token as a URL's user, an ODBC
+// password in braces, a DSN password with a space, a key file's JSON that does not parse), and by
+// the short names credentials go by (pat, pw, auth, bearer, jwt, session; sig and code in
+// queries), in bodies, queries and headers; what identifies the account stays.
+func TestRequestsRedactsSecretsUnderHarmlessNames(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	srv.Handle("POST", "/hooks", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	pem := "-----BEGIN RSA PRIVATE KEY-----\nCANARY-PEM\n-----END RSA PRIVATE KEY-----\n"
+	fields := map[string]any{
+		"pem":     pem,
+		"gcp_b64": base64.StdEncoding.EncodeToString([]byte(keyFileOfAServiceAccount)),
+		"repo":    "https://CANARY-GH-TOKEN@github.com/acme/dbt.git",
+		"odbc":    "Server=db;Uid=reader;PWD={abc;CANARY-ODBC};Database=app",
+		"dsn":     "postgres://reader:pa ss CANARY-SPACE@db.example.com/app",
+		"broken":  `{"private_key": "CANARY-BROKEN", "client_email": "sa@x",}`,
+		"pat":     "CANARY-PAT", "snowflake_pat": "CANARY-PAT2", "pw": "CANARY-PW", "auth": "CANARY-AUTH",
+		"bearer": "CANARY-BEARER", "jwt": "CANARY-JWT", "sessionid": "CANARY-SESSION", "passcode": "CANARY-PASSCODE",
+		"ｐａｓｓｗｏｒｄ": "CANARY-FULLWIDTH",
+		"path":     "/kept", "pattern": "kept", "homepage": "https://github.com/acme", "code": "kept in a body",
+	}
+	body, err := json.Marshal(fields)
+	require.NoError(t, err)
+	query := url.Values{
+		"sig": {"CANARY-SIG"}, "code": {"CANARY-CODE"}, "pw": {"CANARY-QPW"}, "jwt": {"CANARY-QJWT"},
+		"callback": {"https://CANARY-CB@hooks.example.com/x"}, "page": {"2"},
+	}
+	header := basic(srv.Key())
+	header.Set("X-Auth", "CANARY-XAUTH")
+	header.Set("X-Session", "CANARY-XSESSION")
+	status, _, _ := raw(t, srv, "POST", "/hooks?"+query.Encode(), string(body), header)
+	require.Equal(t, http.StatusNoContent, status)
+
+	got := srv.Requests()[0]
+	printed := fmt.Sprintf("%+v %s", got, got.Body)
+	for _, secret := range []string{"CANARY", "PRIVATE KEY"} {
+		if i := strings.Index(printed, secret); i >= 0 {
+			t.Errorf("%q leaked: …%s…", secret, printed[max(0, i-60):min(len(printed), i+40)])
+		}
+	}
+	var logged map[string]any
+	require.NoError(t, json.Unmarshal(got.Body, &logged))
+	assert.Equal(t, "[REDACTED]", logged["pem"])
+	assert.Equal(t, "[REDACTED]", logged["gcp_b64"])
+	assert.Equal(t, "https://[REDACTED]@github.com/acme/dbt.git", logged["repo"], "a URL's user alone is the credential")
+	assert.Equal(t, "Server=db;Uid=reader;PWD=[REDACTED];Database=app", logged["odbc"], "a braced ODBC value ends at its brace")
+	assert.Equal(t, "postgres://reader:[REDACTED]@db.example.com/app", logged["dsn"])
+	assert.Equal(t, `{"private_key": "[REDACTED]", "client_email": "sa@x",}`, logged["broken"])
+	for _, kept := range []string{"path", "pattern", "homepage", "code"} {
+		assert.Equal(t, fields[kept], logged[kept], kept)
+	}
+	assert.Equal(t, "2", got.Query.Get("page"))
+	assert.Equal(t, "https://[REDACTED]@hooks.example.com/x", got.Query.Get("callback"))
+	assert.Equal(t, "[REDACTED]", got.Query.Get("sig"))
+	assert.Equal(t, "[REDACTED]", got.Header.Get("X-Session"))
 }

@@ -20,17 +20,23 @@ type Request struct {
 	Method string
 	// Path is the path as sent, escaped, such as "/connections/conn_1".
 	Path string
-	// Query holds the query parameters; the values of parameters named like a secret are
-	// "[REDACTED]", and so is the password inside any URL or connection string.
+	// Query holds the query parameters; the values of parameters named like a secret (as for
+	// Body, and "sig" and "code") are "[REDACTED]", and secrets inside values are redacted as
+	// for Body.
 	Query url.Values
 	// Header holds the request headers. Authorization keeps its scheme ("Basic [REDACTED]");
 	// X-API-Signature, cookies and any header named like a secret or token are "[REDACTED]".
 	// X-API-Key, which carries only the key ID, is kept.
 	Header http.Header
 	// Body is the JSON body with the value of every field named like a password, secret, token
-	// or key ("private_key", "api_key") "[REDACTED]" at any depth (empty values are kept), and
-	// the password inside any URL or connection string ("postgres://u:[REDACTED]@h/db"). It is nil when the request had no body
-	// or a body that is not JSON, which cannot be redacted and so is not kept.
+	// or key ("private_key", "api_key", "pat", "pw", "auth", "bearer", "jwt", "session…")
+	// "[REDACTED]" at any depth (empty values are kept). Under any name, so is a string holding a
+	// PEM private key (or a key file in base64), the password or, when there is no password, the
+	// user of a URL ("postgres://u:[REDACTED]@h/db", "https://[REDACTED]@github.com/…"), and a
+	// connection string's password ("Pwd=[REDACTED]", braces included). Matching on names and
+	// shapes hides the usual secrets, not every one: a secret under a name and in a shape it does
+	// not know is kept. It is nil when the request had no body or a body that is not JSON, which
+	// cannot be redacted and so is not kept.
 	Body json.RawMessage
 	// KeyID and AuthMode are the API key and the mode (reeflow.AuthBasic or reeflow.AuthHMAC)
 	// that authenticated the request; empty and 0 when it did not authenticate.
@@ -52,6 +58,7 @@ type Request struct {
 // arrived: at most the last 1000, or as many as [WithRequestLogLimit] says. A request appears
 // once it has been answered (or dropped). The result is a copy, safe to keep and modify.
 func (s *Server) Requests() []Request {
+	s.mustBeCreated("Requests")
 	return s.log.snapshot()
 }
 

@@ -28,6 +28,7 @@ import (
 // empty or lower-case method, and a nil handler are refused: the test fails at once, or, for a
 // server from Start, every later request gets a 500 that names the problem.
 func (s *Server) Handle(method, pattern string, h http.Handler) {
+	s.mustBeCreated("Handle")
 	if s.tb != nil {
 		s.tb.Helper()
 	}

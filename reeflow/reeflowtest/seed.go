@@ -23,6 +23,9 @@ import (
 // a config that breaks openapi.yaml (a missing host, port 0…), an ID that does not start with
 // "conn_" or is taken, an UpdatedAt before CreatedAt, a connection beyond the quota (WithQuota).
 func (s *Server) SeedConnection(c reeflow.Connection) (reeflow.Connection, error) {
+	if !s.created() {
+		return reeflow.Connection{}, errNotCreated
+	}
 	conn, err := s.seededConnection(c)
 	if err != nil {
 		return reeflow.Connection{}, fmt.Errorf("reeflowtest: SeedConnection: %w", err)
@@ -151,6 +154,9 @@ func (s *Server) checkSchema(name string, v any) error {
 // An ID that does not start with "key_" or is taken, a LastUsedAt before CreatedAt, and a key
 // beyond the quota of 20 API keys (see WithQuota) are refused with an error that names the problem.
 func (s *Server) SeedAPIKey(k reeflow.APIKey) (Key, error) {
+	if !s.created() {
+		return Key{}, errNotCreated
+	}
 	if k.ID != "" {
 		if err := checkID("key_", k.ID); err != nil {
 			return Key{}, fmt.Errorf("reeflowtest: SeedAPIKey: %w", err)

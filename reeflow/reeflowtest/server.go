@@ -26,6 +26,9 @@ import (
 )
 
 // Server is an in-memory Reeflow API on an httptest server. It is safe for concurrent use.
+// Make one with NewServer or Start: on a zero or nil Server, Close does nothing, the methods
+// with an error return it, and the others panic with "reeflowtest: Server not created with
+// NewServer or Start".
 type Server struct {
 	// URL is the base URL of the server, such as "https://127.0.0.1:41234".
 	URL string
@@ -203,6 +206,9 @@ func Start(opts ...Option) (*Server, error) {
 // Close shuts the server down and closes the idle connections of HTTPClient. Requests waiting
 // out a Fault's Delay end at once, their connections dropped.
 func (s *Server) Close() {
+	if s == nil || s.ts == nil {
+		return // a Server not created with NewServer or Start has nothing to close
+	}
 	s.closeMu.Do(func() {
 		close(s.closing)
 		s.ts.Client().CloseIdleConnections()
@@ -212,6 +218,7 @@ func (s *Server) Close() {
 
 // HTTPClient returns an *http.Client that trusts the server's certificate.
 func (s *Server) HTTPClient() *http.Client {
+	s.mustBeCreated("HTTPClient")
 	return s.ts.Client()
 }
 
@@ -220,6 +227,7 @@ func (s *Server) HTTPClient() *http.Client {
 // those, so an auth option replaces the default key. It fails the test (or panics, for a server
 // from Start) if the options are invalid.
 func (s *Server) Client(opts ...reeflow.Option) *reeflow.Client {
+	s.mustBeCreated("Client")
 	key := s.Key()
 	all := append([]reeflow.Option{
 		reeflow.WithBaseURL(s.URL),
@@ -266,6 +274,7 @@ func (k Key) Format(f fmt.State, verb rune) {
 
 // Key returns the default key.
 func (s *Server) Key() Key {
+	s.mustBeCreated("Key")
 	return s.state.defaultKey()
 }
 
@@ -273,6 +282,7 @@ func (s *Server) Key() Key {
 // API keys (20, see WithQuota) it fails the test, as [Server.FailNext] does with a bad argument,
 // and returns a zero Key: Reeflow would refuse the key.
 func (s *Server) AddKey(name string) Key {
+	s.mustBeCreated("AddKey")
 	if s.tb != nil {
 		s.tb.Helper()
 	}
@@ -285,10 +295,16 @@ func (s *Server) AddKey(name string) Key {
 }
 
 // DisableKey disables a key: requests with it get 403 "API key is disabled".
-func (s *Server) DisableKey(id string) { s.state.setKeyEnabled(id, false) }
+func (s *Server) DisableKey(id string) {
+	s.mustBeCreated("DisableKey")
+	s.state.setKeyEnabled(id, false)
+}
 
 // EnableKey enables a key again.
-func (s *Server) EnableKey(id string) { s.state.setKeyEnabled(id, true) }
+func (s *Server) EnableKey(id string) {
+	s.mustBeCreated("EnableKey")
+	s.state.setKeyEnabled(id, true)
+}
 
 // FailNext makes the next n requests, whatever their route, fail with status before any other
 // processing, with a Retry-After header of retryAfter (rounded up to seconds) unless it is 0. It
@@ -296,6 +312,7 @@ func (s *Server) EnableKey(id string) { s.state.setKeyEnabled(id, true) }
 // [Server.AddFault] for what happens otherwise, and for faults on one route, delays and dropped
 // connections.
 func (s *Server) FailNext(n int, status int, retryAfter time.Duration) {
+	s.mustBeCreated("FailNext")
 	if s.tb != nil {
 		s.tb.Helper()
 	}
@@ -306,6 +323,22 @@ func (s *Server) FailNext(n int, status int, retryAfter time.Duration) {
 		}
 	}
 	s.state.failNext(n, status, retryAfter)
+}
+
+// errNotCreated is the mistake of a zero or nil Server: its methods need the state, routes
+// and listener only NewServer and Start make.
+var errNotCreated = errors.New("reeflowtest: Server not created with NewServer or Start")
+
+// created reports whether s was made by NewServer or Start.
+func (s *Server) created() bool { return s != nil && s.state != nil && s.ts != nil }
+
+// mustBeCreated stops a method of a zero or nil Server that has no error to return with a
+// panic naming the mistake, rather than a nil dereference deep inside: such a Server has no
+// test to fail, and a setup method that did nothing would let the test pass for the wrong reason.
+func (s *Server) mustBeCreated(method string) {
+	if !s.created() {
+		panic(fmt.Sprintf("%v (calling Server.%s)", errNotCreated, method))
+	}
 }
 
 // refuse reports a bad argument to a setup method (FailNext, AddFault, Handle), which has no
@@ -327,7 +360,10 @@ func (s *Server) refuse(err error) {
 
 // SetClock sets the server's clock, which dates resources, stamps the Date header, bounds the
 // HMAC timestamp window and times session tokens. nil restores time.Now.
-func (s *Server) SetClock(now func() time.Time) { s.state.setClock(now) }
+func (s *Server) SetClock(now func() time.Time) {
+	s.mustBeCreated("SetClock")
+	s.state.setClock(now)
+}
 
 // serveHTTP runs every request through the documented order: request ID and Date, the body,
 // injected faults, authentication, body checks, then custom routes or the validated API.
@@ -473,6 +509,7 @@ func randomHex(n int) string {
 // Connections returns the stored connections in creation order, as stored: unlike the API,
 // with their passwords and tokens, so a test can check what its code sent.
 func (s *Server) Connections() []reeflow.Connection {
+	s.mustBeCreated("Connections")
 	s.state.mu.Lock()
 	defer s.state.mu.Unlock()
 	out := make([]reeflow.Connection, 0, len(s.state.connOrder))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -402,5 +403,46 @@ func TestKeyNeverPrintsItsSecret(t *testing.T) {
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 		assert.NotContains(t, fmt.Sprintf(verb, k), "CANARY", verb)
 		assert.NotContains(t, fmt.Sprintf(verb, &k), "CANARY", verb)
+	}
+}
+
+// A Server not made by NewServer or Start (a zero value, a nil pointer) says so from every
+// method, instead of a nil dereference deep inside; Close does nothing, so a deferred Close of
+// a Server whose creation failed is harmless.
+func TestServerNotCreatedSaysSo(t *testing.T) {
+	t.Parallel()
+	const want = "reeflowtest: Server not created with NewServer or Start"
+	for name, srv := range map[string]*reeflowtest.Server{"zero": {}, "nil": nil} {
+		v := reflect.ValueOf(srv)
+		for i := range v.NumMethod() {
+			method := v.Type().Method(i)
+			fn := v.Method(i)
+			args := make([]reflect.Value, fn.Type().NumIn())
+			for j := range args {
+				args[j] = reflect.Zero(fn.Type().In(j))
+			}
+			var out []reflect.Value
+			panicked := func() (p any) {
+				defer func() { p = recover() }()
+				if fn.Type().IsVariadic() {
+					out = fn.CallSlice(args)
+				} else {
+					out = fn.Call(args)
+				}
+				return nil
+			}()
+			switch {
+			case method.Name == "Close":
+				assert.Nil(t, panicked, "%s Server: Close does nothing", name)
+			case panicked != nil:
+				assert.Contains(t, fmt.Sprint(panicked), want, "%s Server: %s", name, method.Name)
+			default:
+				last := out[len(out)-1]
+				err, _ := last.Interface().(error)
+				if assert.Error(t, err, "%s Server: %s neither failed nor panicked", name, method.Name) {
+					assert.Equal(t, want, err.Error(), "%s Server: %s", name, method.Name)
+				}
+			}
+		}
 	}
 }

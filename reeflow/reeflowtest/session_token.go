@@ -44,6 +44,9 @@ type SessionClaims struct {
 // malformed token) and one that has expired by the server's clock (see SetClock). A token whose
 // NotBefore is still ahead is returned, since minting one is legitimate: check NotBefore.
 func (s *Server) ParseSessionToken(token string) (SessionClaims, error) {
+	if !s.created() {
+		return SessionClaims{}, errNotCreated
+	}
 	var c sessionClaims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.state.jwtSecret, nil },
 		jwt.WithValidMethods([]string{tokenSigningMethod.Alg()}),
