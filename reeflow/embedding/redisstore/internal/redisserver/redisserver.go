@@ -117,6 +117,10 @@ func freePort() (int, error) {
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
+// Pid is redis-server's process ID, for a test that pauses it (SIGSTOP) to stand for a Redis
+// that hangs.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Stop stops redis-server, waits until it has exited and removes its directory. Calling it again
 // does nothing.
 func (s *Server) Stop() {
