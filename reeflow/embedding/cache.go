@@ -167,7 +167,7 @@ func (c *Cache) reeflowNow() time.Time {
 func (c *Cache) lookup(ctx context.Context, key string) (cacheEntry, bool) {
 	sctx, cancel := c.storeContext(ctx)
 	defer cancel()
-	b, err := c.store.Get(sctx, key)
+	b, _, err := c.store.Get(sctx, key)
 	if err != nil {
 		if ctx.Err() == nil { // else the caller left, and the store is not to blame
 			c.log(ctx, slog.LevelWarn, "embedding: session store Get failed: minting instead", slog.String("error", err.Error()))

@@ -34,20 +34,21 @@ func newMemoryStore(maxEntries int) *memoryStore {
 }
 
 // Get returns the stored value itself, not a copy: the Cache only reads it.
-func (m *memoryStore) Get(_ context.Context, key string) ([]byte, error) {
+func (m *memoryStore) Get(_ context.Context, key string) ([]byte, time.Duration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	el, ok := m.entries[key]
 	if !ok {
-		return nil, nil
+		return nil, 0, nil
 	}
 	e := el.Value.(*memoryEntry)
-	if !m.now().Before(e.expires) {
+	ttl := e.expires.Sub(m.now())
+	if ttl <= 0 {
 		m.remove(el)
-		return nil, nil
+		return nil, 0, nil
 	}
 	m.lru.MoveToFront(el)
-	return e.value, nil
+	return e.value, ttl, nil
 }
 
 func (m *memoryStore) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {

@@ -15,8 +15,9 @@ import (
 // because of its Store. A value passed to Set, or returned by Get, is not changed afterwards by
 // whoever passed it.
 type Store interface {
-	// Get returns the value stored under key, or nil and no error when there is none.
-	Get(ctx context.Context, key string) ([]byte, error)
+	// Get returns the value stored under key and how long it has left to live, or a nil value
+	// when there is none.
+	Get(ctx context.Context, key string) (value []byte, ttl time.Duration, err error)
 	// Set stores value under key for at most ttl (> 0), replacing any value there.
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	// Lease asks for the sole right to mint key's session, for at most ttl. granted reports

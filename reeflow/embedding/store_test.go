@@ -56,10 +56,10 @@ func newFakeStore(now func() time.Time) *fakeStore {
 	return &fakeStore{now: now, values: map[string]fakeValue{}, leases: map[string]fakeLease{}}
 }
 
-func (s *fakeStore) Get(ctx context.Context, key string) ([]byte, error) {
+func (s *fakeStore) Get(ctx context.Context, key string) ([]byte, time.Duration, error) {
 	if s.stall {
 		<-ctx.Done()
-		return nil, ctx.Err()
+		return nil, 0, ctx.Err()
 	}
 	s.mu.Lock()
 	s.gets++
@@ -70,12 +70,13 @@ func (s *fakeStore) Get(ctx context.Context, key string) ([]byte, error) {
 		s.polled <- key
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if !ok || !s.now().Before(v.expires) {
-		return nil, nil
+	ttl := v.expires.Sub(s.now())
+	if !ok || ttl <= 0 {
+		return nil, 0, nil
 	}
-	return v.b, nil
+	return v.b, ttl, nil
 }
 
 func (s *fakeStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
@@ -419,7 +420,9 @@ func TestStoreLeasePanic(t *testing.T) {
 
 type panickingStore struct{}
 
-func (panickingStore) Get(context.Context, string) ([]byte, error) { return nil, nil }
+func (panickingStore) Get(context.Context, string) ([]byte, time.Duration, error) {
+	return nil, 0, nil
+}
 func (panickingStore) Set(context.Context, string, []byte, time.Duration) error {
 	return nil
 }
