@@ -5,9 +5,13 @@ import (
 	"time"
 )
 
-// Store keeps a Cache's sessions: in this process by default, or shared by every instance of an
-// application (redisstore). Keys are lower-case hex SHA-256 digests that reveal no user ID or
-// attribute; values are opaque bytes the Cache encodes; a Store never keeps a value past its ttl.
+// Store is the second tier of a Cache, behind its memory (see WithStore): one that every
+// instance of an application shares (redisstore), so that a fleet mints one token per user. Keys
+// are lower-case hex SHA-256 digests of the user, organization and attributes: no value in plain
+// text, though anyone who guesses a user ID can check it against a digest, so a store that others
+// can read should key them with a secret. Values are opaque bytes the Cache encodes; a Store
+// never keeps a value past its ttl, and Get's ttl is what is left of it: the Cache keeps a value
+// in memory for that long, so the store's countdown, not a clock, decides when it is stale.
 //
 // A Store is called from concurrent requests, so it must be safe for concurrent use, and it
 // must honour the context's deadline: the Cache bounds each call (see WithPageViewBudget) and
