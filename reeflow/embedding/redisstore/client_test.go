@@ -91,7 +91,7 @@ func TestStoreGetFailsWhenItsContextEndsWhileRedisHangs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	got, err := store.Get(ctx, digest)
+	got, _, err := store.Get(ctx, digest)
 	took := time.Since(start)
 	require.Error(t, err)
 	assert.Nil(t, got)
@@ -106,7 +106,7 @@ func TestNewSkipsANilOption(t *testing.T) {
 	store, err := redisstore.New(newClient(t, srv), redisstore.WithSealingKeys(newKey(t)), cond, nil)
 	require.NoError(t, err)
 	require.NoError(t, store.Set(t.Context(), digest, token, time.Minute))
-	got, err := store.Get(t.Context(), digest)
+	got, _, err := store.Get(t.Context(), digest)
 	require.NoError(t, err)
 	assert.Equal(t, token, got)
 }
@@ -128,10 +128,10 @@ func TestWithLoggerNilTurnsLoggingOff(t *testing.T) {
 	t.Cleanup(func() { slog.SetDefault(prev) })
 
 	require.NoError(t, client.Set(t.Context(), redisstore.ValueKey(silent, digest), "not sealed", time.Minute).Err())
-	_, err = silent.Get(t.Context(), digest)
+	_, _, err = silent.Get(t.Context(), digest)
 	require.NoError(t, err)
 	assert.Empty(t, log.String(), "WithLogger(nil): nothing logged")
-	_, err = byDefault.Get(t.Context(), digest)
+	_, _, err = byDefault.Get(t.Context(), digest)
 	require.NoError(t, err)
 	assert.Contains(t, log.String(), "no sealing key opens it", "without WithLogger: slog.Default()")
 }

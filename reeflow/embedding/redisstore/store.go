@@ -108,19 +108,13 @@ func ignoresContextDeadlines(client redis.UniversalClient) bool {
 	return false
 }
 
-// Get returns the value stored under key, or nil and no error when there is none, or when the
-// stored value does not open under any sealing key (logged at Warn: rotated away, or altered).
-// An error is Redis's: unreachable, slow past the context or the client's timeouts.
-func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
-	value, _, err := s.get(ctx, key)
-	return value, err
-}
-
-// get looks for key's value under the name of every sealing key, current first, in one round
-// trip: GET and PTTL of each. ttl is how long the value found has left; a value whose PTTL is
-// not positive (it expired between the two commands, or has no TTL, which a Store never
-// writes) is a miss.
-func (s *Store) get(ctx context.Context, key string) (value []byte, ttl time.Duration, err error) {
+// Get returns the value stored under key and how long it has left in Redis, or a nil value and
+// no error when there is none, or when the stored value does not open under its sealing key
+// (logged at Warn: altered in Redis). It looks under the name of every sealing key, current
+// first, in one round trip: GET and PTTL of each. A value whose PTTL is not positive (it expired
+// between the two commands, or has no TTL, which a Store never writes) is a miss. An error is
+// Redis's: unreachable, or slow past the context or the client's timeouts.
+func (s *Store) Get(ctx context.Context, key string) (value []byte, ttl time.Duration, err error) {
 	rks := make([]string, len(s.names))
 	gets := make([]*redis.StringCmd, len(s.names))
 	pttls := make([]*redis.DurationCmd, len(s.names))
@@ -137,26 +131,26 @@ func (s *Store) get(ctx context.Context, key string) (value []byte, ttl time.Dur
 	}
 	unopened := false
 	for i := range s.names {
-		sealed, err := gets[i].Bytes()
-		if errors.Is(err, redis.Nil) {
+		sealed, gerr := gets[i].Bytes()
+		if errors.Is(gerr, redis.Nil) {
 			continue
 		}
-		if err != nil {
-			return nil, 0, callError(ctx, "get", err)
+		if gerr != nil {
+			return nil, 0, callError(ctx, "get", gerr)
 		}
-		ttl, err := pttls[i].Result()
-		if err != nil {
-			return nil, 0, callError(ctx, "get", err)
+		left, perr := pttls[i].Result()
+		if perr != nil {
+			return nil, 0, callError(ctx, "get", perr)
 		}
-		if ttl <= 0 {
+		if left <= 0 {
 			continue
 		}
-		value, err := open(s.aeads[i:i+1], rks[i], sealed)
-		if err != nil {
+		opened, oerr := open(s.aeads[i:i+1], rks[i], sealed)
+		if oerr != nil {
 			unopened = true
 			continue
 		}
-		return value, ttl, nil
+		return opened, left, nil
 	}
 	if unopened {
 		s.logger().WarnContext(ctx, "redisstore: a stored token is treated as missing: no sealing key opens it (altered in Redis)")

@@ -27,21 +27,21 @@ func TestStoreRoundTrip(t *testing.T) {
 	store := newStore(t, newClient(t, srv), nil, newKey(t))
 	ctx := t.Context()
 
-	got, err := store.Get(ctx, digest)
+	got, _, err := store.Get(ctx, digest)
 	require.NoError(t, err)
 	assert.Nil(t, got, "nothing stored yet: a miss, not an error")
 
 	require.NoError(t, store.Set(ctx, digest, token, time.Minute))
-	got, err = store.Get(ctx, digest)
+	got, _, err = store.Get(ctx, digest)
 	require.NoError(t, err)
 	assert.Equal(t, token, got)
 
 	require.NoError(t, store.Set(ctx, digest, []byte("newer"), time.Minute))
-	got, err = store.Get(ctx, digest)
+	got, _, err = store.Get(ctx, digest)
 	require.NoError(t, err)
 	assert.Equal(t, []byte("newer"), got, "Set replaces the value")
 
-	other, err := store.Get(ctx, strings.Repeat("0", 64))
+	other, _, err := store.Get(ctx, strings.Repeat("0", 64))
 	require.NoError(t, err)
 	assert.Nil(t, other, "another key has its own value")
 }
@@ -109,6 +109,37 @@ func TestStoreTTLIsBoundedByTheOneGiven(t *testing.T) {
 	}
 }
 
+func TestStoreGetReturnsWhatIsLeftOfTheTTL(t *testing.T) {
+	t.Parallel()
+	srv := redisserver.ForTest(t)
+	client := newClient(t, srv)
+	oldKey := newKey(t)
+	store := newStore(t, client, nil, oldKey)
+	ctx := t.Context()
+	rk := redisstore.ValueKey(store, digest)
+
+	require.NoError(t, store.Set(ctx, digest, token, 90*time.Second))
+	require.NoError(t, client.PExpire(ctx, rk, 40*time.Second).Err()) // Redis's countdown, whatever was asked
+	got, ttl, err := store.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Equal(t, token, got)
+	assert.LessOrEqual(t, ttl, 40*time.Second, "the countdown in Redis, not the ttl given to Set")
+	assert.Greater(t, ttl, 39*time.Second)
+
+	rotated := newStore(t, client, nil, newKey(t), oldKey)
+	got, ttl, err = rotated.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Equal(t, token, got, "found under the previous key's name")
+	assert.LessOrEqual(t, ttl, 40*time.Second, "with its own countdown")
+	assert.Greater(t, ttl, 39*time.Second)
+
+	require.NoError(t, client.Persist(ctx, rk).Err()) // no TTL: a Store never writes that
+	got, ttl, err = store.Get(ctx, digest)
+	require.NoError(t, err)
+	assert.Nil(t, got, "a value without a TTL is a miss, never kept for ever")
+	assert.Zero(t, ttl)
+}
+
 func TestStoreSealsValues(t *testing.T) {
 	t.Parallel()
 	srv := redisserver.ForTest(t)
@@ -130,12 +161,12 @@ func TestStoreSealsValues(t *testing.T) {
 	t.Run("moved to another user's key, it does not open", func(t *testing.T) {
 		other := strings.Repeat("a", 64)
 		require.NoError(t, client.Set(ctx, redisstore.ValueKey(store, other), raw, time.Minute).Err())
-		got, err := store.Get(ctx, other)
+		got, _, err := store.Get(ctx, other)
 		require.NoError(t, err, "a value that does not open is a miss, not an error")
 		assert.Nil(t, got)
 	})
 	t.Run("sealed under another sealing key, it does not open", func(t *testing.T) {
-		got, err := newStore(t, client, nil, newKey(t)).Get(ctx, digest)
+		got, _, err := newStore(t, client, nil, newKey(t)).Get(ctx, digest)
 		require.NoError(t, err)
 		assert.Nil(t, got)
 	})
@@ -144,13 +175,13 @@ func TestStoreSealsValues(t *testing.T) {
 			altered := bytes.Clone(raw)
 			altered[i] ^= 0x01
 			require.NoError(t, client.Set(ctx, rk, altered, time.Minute).Err())
-			got, err := store.Get(ctx, digest)
+			got, _, err := store.Get(ctx, digest)
 			require.NoError(t, err)
 			require.Nil(t, got, "byte %d flipped", i)
 		}
 		for _, short := range [][]byte{nil, raw[:1], raw[:13], raw[:len(raw)-1]} {
 			require.NoError(t, client.Set(ctx, rk, short, time.Minute).Err())
-			got, err := store.Get(ctx, digest)
+			got, _, err := store.Get(ctx, digest)
 			require.NoError(t, err)
 			require.Nil(t, got, "truncated to %d bytes", len(short))
 		}
@@ -175,22 +206,22 @@ func TestStoreRotatesSealingKeys(t *testing.T) {
 	assert.Equal(t, redisstore.ValueKey(during, digest), redisstore.ValueKey(after, digest))
 
 	require.NoError(t, before.Set(ctx, digest, token, time.Minute))
-	got, err := during.Get(ctx, digest)
+	got, _, err := during.Get(ctx, digest)
 	require.NoError(t, err)
 	assert.Equal(t, token, got, "while rotating, values named and sealed under the old key are still found")
-	got, err = after.Get(ctx, digest)
+	got, _, err = after.Get(ctx, digest)
 	require.NoError(t, err)
 	assert.Nil(t, got, "once the old key is dropped, its values are misses")
 
 	other := strings.Repeat("b", 64)
 	require.NoError(t, during.Set(ctx, other, token, time.Minute))
-	got, err = after.Get(ctx, other)
+	got, _, err = after.Get(ctx, other)
 	require.NoError(t, err)
 	assert.Equal(t, token, got, "while rotating, values are named and sealed under the new key")
-	got, err = before.Get(ctx, other)
+	got, _, err = before.Get(ctx, other)
 	require.NoError(t, err)
 	assert.Nil(t, got, "an instance not yet given the new key misses, and does not fail")
-	got, err = ready.Get(ctx, other)
+	got, _, err = ready.Get(ctx, other)
 	require.NoError(t, err)
 	assert.Equal(t, token, got, "an instance given (old, new) first finds what (new, old) stored")
 }
@@ -213,7 +244,7 @@ func TestStoreFailsPromptlyWhenRedisStops(t *testing.T) {
 		err := call()
 		return err, time.Since(start)
 	}
-	getErr, getTook := timed(func() error { _, err := store.Get(ctx, digest); return err })
+	getErr, getTook := timed(func() error { _, _, err := store.Get(ctx, digest); return err })
 	setErr, setTook := timed(func() error { return store.Set(ctx, digest, token, time.Minute) })
 	var granted bool
 	leaseErr, leaseTook := timed(func() (err error) { _, granted, err = store.Lease(ctx, digest, time.Second); return err })
@@ -274,7 +305,7 @@ func TestWithSealingKeysCopiesTheKeys(t *testing.T) {
 	key[1] ^= 0xFF // and after New returned
 	require.NoError(t, store.Set(ctx, digest, token, time.Minute))
 
-	got, err := newStore(t, client, nil, original).Get(ctx, digest)
+	got, _, err := newStore(t, client, nil, original).Get(ctx, digest)
 	require.NoError(t, err)
 	assert.Equal(t, token, got, "the store seals with the key as it was given")
 }
