@@ -177,10 +177,17 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 }
 
 // callError is err from Redis for op. go-redis reports a call cut by its context's deadline as
-// the connection's i/o timeout: the context's error is added, for errors.Is to tell.
+// the connection's i/o timeout, set to that deadline, and it may fire before the context's own
+// timer: the context's error is added when the deadline has passed, for errors.Is to tell.
 func callError(ctx context.Context, op string, err error) error {
-	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
-		return fmt.Errorf("redisstore: %s: %w: %w", op, context.Cause(ctx), err)
+	cause := context.Cause(ctx)
+	if cause == nil {
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			cause = context.DeadlineExceeded
+		}
+	}
+	if cause != nil && !errors.Is(err, cause) {
+		return fmt.Errorf("redisstore: %s: %w: %w", op, cause, err)
 	}
 	return fmt.Errorf("redisstore: %s: %w", op, err)
 }

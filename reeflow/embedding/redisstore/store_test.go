@@ -239,15 +239,15 @@ func TestStoreFailsPromptlyWhenRedisStops(t *testing.T) {
 	defer cancel()
 	// Each call is timed: a Redis that is down refuses connections at once, so a page view loses
 	// no more than a dial to it. 3 s is an upper bound for a busy machine, far below the minute.
-	timed := func(call func() error) (error, time.Duration) {
+	timed := func(call func() error) (time.Duration, error) {
 		start := time.Now()
 		err := call()
-		return err, time.Since(start)
+		return time.Since(start), err
 	}
-	getErr, getTook := timed(func() error { _, _, err := store.Get(ctx, digest); return err })
-	setErr, setTook := timed(func() error { return store.Set(ctx, digest, token, time.Minute) })
+	getTook, getErr := timed(func() error { _, _, err := store.Get(ctx, digest); return err })
+	setTook, setErr := timed(func() error { return store.Set(ctx, digest, token, time.Minute) })
 	var granted bool
-	leaseErr, leaseTook := timed(func() (err error) { _, granted, err = store.Lease(ctx, digest, time.Second); return err })
+	leaseTook, leaseErr := timed(func() (err error) { _, granted, err = store.Lease(ctx, digest, time.Second); return err })
 	assert.False(t, granted)
 	took := map[string]time.Duration{"Get": getTook, "Set": setTook, "Lease": leaseTook}
 	for name, err := range map[string]error{"Get": getErr, "Set": setErr, "Lease": leaseErr} {
