@@ -22,8 +22,9 @@ import (
 // value, as on the wire), and only between those. It is safe for concurrent use.
 //
 //   - A cached token is returned while it stays valid for at least the refresh margin
-//     (WithRefreshMargin, default 5 minutes, never more than half the token's lifetime),
-//     measured by Reeflow's clock (learned from its Date header), not the local one; after that
+//     (WithRefreshMargin, default 5 minutes, never more than half the token's lifetime). How
+//     long that is comes from Reeflow alone (its Date header and the token's expiry), or from a
+//     shared Store's countdown, never from comparing the local clock with Reeflow's; after that
 //     a new one is minted.
 //   - Concurrent requests for the same key share one call to Reeflow. A caller whose context
 //     ends stops waiting at once; the call goes on for the others, and is cancelled only when
@@ -33,17 +34,19 @@ import (
 //   - An error is returned to every caller that waited for the call, and is never cached: the
 //     next Get tries again. A panic while minting (in a credentials provider, a request editor,
 //     a transport, a Store, a log handler) is an error for every waiter, and is logged.
-//   - Tokens are kept in a Store: by default in this process, at most WithMaxCachedSessions of
-//     them (default 10,000), the least recently used evicted first; with WithStore, in a store
-//     that every instance of an application shares, so that a fleet mints one token per user.
-//     A failing Store is logged and bypassed: a page view never fails because of it.
+//   - Tokens are kept in this process's memory, at most WithMaxCachedSessions of them (default
+//     10,000), the least recently used evicted first. WithStore adds a second tier that every
+//     instance of an application shares, so that a fleet mints one token per user: a token
+//     missing from memory is looked for there before it is minted. A Store that fails or stalls
+//     is logged (once, until it answers again), left alone for a second, and bypassed: a page
+//     view never fails because of it, and the token minted instead stays in memory.
 //
 // Create one per reeflow.Client with NewCache, and share it. Printing a Cache shows its size,
 // never a token.
 type Cache struct {
 	sessions *reeflow.SessionsService
-	store    Store
-	memory   *memoryStore // the default store; nil with WithStore
+	memory   *memoryStore // the first tier, always there
+	store    Store        // the shared second tier of WithStore, or nil
 	now      func() time.Time
 	margin   time.Duration
 	lifetime time.Duration
@@ -54,6 +57,10 @@ type Cache struct {
 	// skew is Reeflow's clock minus ours, in nanoseconds, learned from the Date of the last
 	// token minted: the remaining life of a token is measured by Reeflow's clock.
 	skew atomic.Int64
+
+	// storeFailedAt is the local time (Unix nanoseconds) of the store's last failure, or 0 once
+	// it answered again: the store is left alone for storeRestInterval after it failed.
+	storeFailedAt atomic.Int64
 
 	mu      sync.Mutex
 	flights map[cacheKey]*flight
@@ -69,7 +76,7 @@ type flight struct {
 }
 
 // NewCache returns a cache that mints tokens with s, usually client.Sessions. The options are
-// WithRefreshMargin, WithSessionLifetime, WithMaxCachedSessions or WithStore, WithPageViewBudget,
+// WithRefreshMargin, WithSessionLifetime, WithMaxCachedSessions, WithStore, WithPageViewBudget,
 // WithMaxRetries and WithLogger.
 func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 	switch {
@@ -84,6 +91,7 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 	}
 	c := &Cache{
 		sessions: s,
+		memory:   newMemoryStore(cfg.maxEntries),
 		store:    cfg.store,
 		now:      time.Now,
 		margin:   cfg.margin,
@@ -94,10 +102,6 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 		retries: reeflow.WithMaxRetries(cfg.maxRetries),
 		logger:  cfg.loggerFunc(),
 		flights: map[cacheKey]*flight{},
-	}
-	if c.store == nil {
-		c.memory = newMemoryStore(cfg.maxEntries)
-		c.store = c.memory
 	}
 	return c, nil
 }
@@ -126,16 +130,20 @@ func (c *Cache) Get(ctx context.Context, p reeflow.CreateSessionParams) (*reeflo
 	if err != nil {
 		return nil, err
 	}
-	storeKey := hex.EncodeToString(key[:])
-	if e, ok := c.lookup(ctx, storeKey); ok {
-		s := e.session
+	if s, ok := c.memory.get(key); ok {
 		return &s, nil
 	}
 
 	c.mu.Lock()
 	f := c.flights[key]
 	if f == nil {
-		f = c.startLocked(ctx, key, storeKey, p)
+		// A call that ended between the look above and the lock kept its token in memory before
+		// it left c.flights: take that rather than make another call.
+		if s, ok := c.memory.get(key); ok {
+			c.mu.Unlock()
+			return &s, nil
+		}
+		f = c.startLocked(ctx, key, p)
 	}
 	f.waiters++
 	c.mu.Unlock()
@@ -157,32 +165,38 @@ func cacheKeyOf(p reeflow.CreateSessionParams) (cacheKey, error) {
 	return key, nil
 }
 
-// reeflowNow is Reeflow's clock as this process last learned it.
+// reeflowNow is Reeflow's clock as this process last learned it: it dates the Expiration asked
+// for, never a token's freshness.
 func (c *Cache) reeflowNow() time.Time {
 	return c.now().Add(time.Duration(c.skew.Load()))
 }
 
-// lookup returns the stored entry for key if it is still fresh by Reeflow's clock. A Store that
-// fails, or holds what is not an entry, is logged and counts as a miss.
-func (c *Cache) lookup(ctx context.Context, key string) (cacheEntry, bool) {
+// lookup returns key's token from the shared store, kept in memory for as long as the store's
+// countdown says, if it may still be handed out. A value that is not an entry is logged and is a
+// miss; a store that fails is an error, already logged.
+func (c *Cache) lookup(ctx context.Context, key cacheKey, storeKey string) (reeflow.Session, bool, error) {
 	sctx, cancel := c.storeContext(ctx)
 	defer cancel()
-	b, err := c.store.Get(sctx, key)
+	b, ttl, err := c.store.Get(sctx, storeKey)
 	if err != nil {
-		if ctx.Err() == nil { // else the caller left, and the store is not to blame
-			c.log(ctx, slog.LevelWarn, "embedding: session store Get failed: minting instead", slog.String("error", err.Error()))
-		}
-		return cacheEntry{}, false
+		c.storeFailed(ctx, "embedding: session store Get failed: minting instead", err)
+		return reeflow.Session{}, false, err
 	}
+	c.storeAnswered(ctx)
 	if b == nil {
-		return cacheEntry{}, false
+		return reeflow.Session{}, false, nil
 	}
 	e, err := decodeEntry(b)
 	if err != nil {
 		c.log(ctx, slog.LevelWarn, "embedding: session store holds a bad entry: minting instead", slog.String("error", err.Error()))
-		return cacheEntry{}, false
+		return reeflow.Session{}, false, nil
 	}
-	return e, c.reeflowNow().Before(e.refreshAt(c.margin))
+	// The store's countdown, which no clock's offset touches, ends at the refresh time.
+	if ttl <= 0 {
+		return reeflow.Session{}, false, nil
+	}
+	c.memory.set(key, e.session, ttl)
+	return e.session, true, nil
 }
 
 // storeContext bounds one Store call to a tenth of the page-view budget, so that a slow store
@@ -193,21 +207,50 @@ func (c *Cache) storeContext(ctx context.Context) (context.Context, context.Canc
 
 const storeCallsPerBudget = 10
 
+// storeRestInterval is how long the Cache leaves a store alone after it failed: a store that is
+// down costs each memory miss at most one failed call per interval, not a tenth of the budget.
+const storeRestInterval = time.Second
+
+// storeResting reports whether the store failed less than storeRestInterval ago.
+func (c *Cache) storeResting() bool {
+	at := c.storeFailedAt.Load()
+	return at != 0 && c.now().Sub(time.Unix(0, at)) < storeRestInterval
+}
+
+// storeFailed notes a failed store call, and logs it when the store answered until then: an
+// outage is one record, not one per page view. A call cut short by the end of ctx (every caller
+// left, or the budget is spent) is not the store's failure.
+func (c *Cache) storeFailed(ctx context.Context, msg string, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	if c.storeFailedAt.Swap(c.now().UnixNano()) == 0 {
+		c.log(ctx, slog.LevelWarn, msg, slog.String("error", err.Error()))
+	}
+}
+
+// storeAnswered notes a store call that succeeded, and logs the end of an outage.
+func (c *Cache) storeAnswered(ctx context.Context) {
+	if c.storeFailedAt.Load() != 0 && c.storeFailedAt.Swap(0) != 0 {
+		c.log(ctx, slog.LevelInfo, "embedding: session store answers again")
+	}
+}
+
 // startLocked starts the call for key. It runs on a context of its own, carrying the values of
 // the caller's context but not its cancellation: the first caller leaving must not fail the call
 // for the others. p is Get's copy, which no caller can change.
-func (c *Cache) startLocked(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams) *flight {
+func (c *Cache) startLocked(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams) *flight {
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f := &flight{done: make(chan struct{}), cancel: cancel}
 	c.flights[key] = f
-	go c.run(callCtx, key, storeKey, p, f)
+	go c.run(callCtx, key, p, f)
 	return f
 }
 
 // run gets the token for f and hands it to f's waiters. A panic on the way is theirs as an
 // error: in this goroutine, nothing else would recover it, and the whole server would die.
-func (c *Cache) run(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams, f *flight) {
-	e, err := c.fetchRecovered(ctx, storeKey, p)
+func (c *Cache) run(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams, f *flight) {
+	s, err := c.fetchRecovered(ctx, key, p)
 	f.cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -217,12 +260,12 @@ func (c *Cache) run(ctx context.Context, key cacheKey, storeKey string, p reeflo
 	if err != nil {
 		f.err = err
 	} else {
-		f.session = e.session
+		f.session = s
 	}
 	close(f.done)
 }
 
-func (c *Cache) fetchRecovered(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (e cacheEntry, err error) {
+func (c *Cache) fetchRecovered(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams) (s reeflow.Session, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			// The panic's value may hold anything, a secret included: the error and the log name
@@ -238,53 +281,70 @@ func (c *Cache) fetchRecovered(ctx context.Context, storeKey string, p reeflow.C
 				slog.String("panic", what), slog.String("stack", string(stack)))
 		}
 	}()
-	return c.fetch(ctx, storeKey, p)
+	return c.fetch(ctx, key, p)
 }
 
-// fetch gets the token for key within the page-view budget: from another instance that holds
-// the store's lease for it, or by minting it.
-func (c *Cache) fetch(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (cacheEntry, error) {
+// fetch gets key's token within the page-view budget and keeps it in memory: from the shared
+// store, from another instance that holds the store's lease for it, or by minting it. Once the
+// store fails, it is left out: the token is minted, kept in memory, and not shared.
+func (c *Cache) fetch(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams) (reeflow.Session, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.budget)
 	defer cancel()
+	if c.store == nil || c.storeResting() {
+		return c.mint(ctx, key, "", p)
+	}
+	storeKey := hex.EncodeToString(key[:])
+	if s, ok, err := c.lookup(ctx, key, storeKey); err != nil {
+		return c.mint(ctx, key, "", p)
+	} else if ok {
+		return s, nil
+	}
 	// Waiting for another instance leaves at least half the budget to mint.
 	waitUntil := time.Now().Add(c.budget / 2)
 	for interval := firstPollInterval; ; interval = min(interval*2, maxPollInterval) {
 		release, granted, err := c.lease(ctx, storeKey)
 		if err != nil {
-			c.log(ctx, slog.LevelWarn, "embedding: session store Lease failed: minting without it", slog.String("error", err.Error()))
-			return c.mint(ctx, storeKey, p)
+			c.storeFailed(ctx, "embedding: session store Lease failed: minting without it", err)
+			return c.mint(ctx, key, "", p)
 		}
+		c.storeAnswered(ctx)
 		if granted {
-			return c.mintHolding(ctx, storeKey, p, release)
+			return c.mintHolding(ctx, key, storeKey, p, release)
 		}
 		// Another instance is minting this token: wait for it to appear in the store, and take
 		// the lease if the holder gives it back without a token (its call failed) or dies (the
 		// lease expires).
 		if time.Now().Add(interval).After(waitUntil) {
 			c.log(ctx, slog.LevelWarn, "embedding: another instance holds the lease on a session token for too long: minting without it")
-			return c.mint(ctx, storeKey, p)
+			return c.mint(ctx, key, storeKey, p)
 		}
 		t := time.NewTimer(interval)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return cacheEntry{}, fmt.Errorf("embedding: waiting for another instance's session token: %w", context.Cause(ctx))
+			return reeflow.Session{}, fmt.Errorf("embedding: waiting for another instance's session token: %w", context.Cause(ctx))
 		}
-		if e, ok := c.lookup(ctx, storeKey); ok {
-			return e, nil
+		if s, ok, err := c.lookup(ctx, key, storeKey); err != nil {
+			return c.mint(ctx, key, "", p)
+		} else if ok {
+			return s, nil
 		}
 	}
 }
 
 // mintHolding mints key's token while holding its lease, unless another instance stored it
 // between the miss and the lease.
-func (c *Cache) mintHolding(ctx context.Context, storeKey string, p reeflow.CreateSessionParams, release func()) (cacheEntry, error) {
+func (c *Cache) mintHolding(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams, release func()) (reeflow.Session, error) {
 	defer release()
-	if e, ok := c.lookup(ctx, storeKey); ok {
-		return e, nil
+	s, ok, err := c.lookup(ctx, key, storeKey)
+	switch {
+	case err != nil:
+		return c.mint(ctx, key, "", p)
+	case ok:
+		return s, nil
 	}
-	return c.mint(ctx, storeKey, p)
+	return c.mint(ctx, key, storeKey, p)
 }
 
 // The intervals at which an instance looks for the token another instance is minting: a mint
@@ -306,16 +366,16 @@ func (c *Cache) lease(ctx context.Context, key string) (func(), bool, error) {
 	return release, granted, err
 }
 
-// mint asks Reeflow for a token, learns Reeflow's clock from the response's Date, and stores the
-// token for its remaining life by that clock.
-func (c *Cache) mint(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (cacheEntry, error) {
+// mint asks Reeflow for a token and keeps it, in memory and under storeKey in the shared store
+// unless storeKey is empty, until its refresh time as Reeflow's own answer tells it.
+func (c *Cache) mint(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams) (reeflow.Session, error) {
 	if c.lifetime > 0 {
 		p.Expiration = c.reeflowNow().Add(c.lifetime)
 	}
 	var resp reeflow.Response
 	sess, err := c.sessions.Create(ctx, p, c.retries, reeflow.WithResponseInto(&resp))
 	if err != nil {
-		return cacheEntry{}, err
+		return reeflow.Session{}, err
 	}
 	local := c.now()
 	e := cacheEntry{session: *sess, mintedAt: local.Add(time.Duration(c.skew.Load()))}
@@ -323,15 +383,18 @@ func (c *Cache) mint(ctx context.Context, storeKey string, p reeflow.CreateSessi
 		c.skew.Store(int64(date.Sub(local)))
 		e.mintedAt = date
 	}
-	ttl := e.session.ExpiresAt.Sub(e.mintedAt)
-	if ttl > 0 && e.mintedAt.Before(e.refreshAt(c.margin)) {
+	hold := e.hold(c.margin)
+	c.memory.set(key, e.session, hold)
+	if storeKey != "" && hold > 0 {
 		sctx, cancel := c.storeContext(ctx)
 		defer cancel()
-		if err := c.store.Set(sctx, storeKey, e.encode(), ttl); err != nil {
-			c.log(ctx, slog.LevelWarn, "embedding: session store Set failed: the token is not shared", slog.String("error", err.Error()))
+		if err := c.store.Set(sctx, storeKey, e.encode(), hold); err != nil {
+			c.storeFailed(ctx, "embedding: session store Set failed: the token is not shared", err)
+		} else {
+			c.storeAnswered(ctx)
 		}
 	}
-	return e, nil
+	return e.session, nil
 }
 
 // wait returns the result of f, or the caller's context error as soon as that context ends.
@@ -377,15 +440,15 @@ func (c *Cache) log(ctx context.Context, level slog.Level, msg string, attrs ...
 	}
 }
 
-// Format prints the cache's size and settings, never a token. It reads them under the store's
-// lock: printed field by field, a cache in use would be read while Get writes it.
+// Format prints the cache's size and settings, never a token. It reads them under the memory
+// tier's lock: printed field by field, a cache in use would be read while Get writes it.
 func (c *Cache) Format(f fmt.State, _ rune) {
 	switch {
 	case c == nil || c.flights == nil:
 		_, _ = fmt.Fprint(f, "embedding.Cache{}")
-	case c.memory != nil:
+	case c.store == nil:
 		_, _ = fmt.Fprintf(f, "embedding.Cache{Cached:%d Max:%d RefreshMargin:%s}", c.memory.len(), c.memory.max, c.margin)
 	default:
-		_, _ = fmt.Fprintf(f, "embedding.Cache{Store:%T RefreshMargin:%s}", c.store, c.margin)
+		_, _ = fmt.Fprintf(f, "embedding.Cache{Cached:%d Max:%d Store:%T RefreshMargin:%s}", c.memory.len(), c.memory.max, c.store, c.margin)
 	}
 }

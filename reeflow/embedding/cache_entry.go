@@ -8,8 +8,8 @@ import (
 	"github.com/reeflow/reeflow-go/reeflow"
 )
 
-// cacheEntry is what a Cache keeps in its Store for a key: the token, and what any instance
-// needs to judge its freshness by Reeflow's clock, whatever its own clock says.
+// cacheEntry is what a Cache keeps in its Store for a key: the token, and Reeflow's time when it
+// was minted, from which any instance can tell how long the token may be handed out at most.
 type cacheEntry struct {
 	session  reeflow.Session
 	mintedAt time.Time // Reeflow's time when it answered (its Date header)
@@ -40,6 +40,17 @@ func decodeEntry(b []byte) (cacheEntry, error) {
 		mintedAt: time.Unix(0, minted).UTC(),
 	}, nil
 }
+
+// hold is how long, from its minting, the token may be handed out: until its refresh time, both
+// measured by Reeflow's clock, so that the local clock's offset from Reeflow's never matters. A
+// second less, since the Date header has whole seconds: Reeflow's time when it answered may be up
+// to a second later than mintedAt says.
+func (e cacheEntry) hold(margin time.Duration) time.Duration {
+	return e.refreshAt(margin).Sub(e.mintedAt) - dateResolution
+}
+
+// dateResolution is the resolution of an HTTP Date header.
+const dateResolution = time.Second
 
 // refreshAt is the Reeflow time from which the token is no longer handed out: its expiry minus
 // the margin, the margin capped at half the token's lifetime so that a token is always reused

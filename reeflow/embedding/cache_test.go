@@ -131,6 +131,10 @@ func awaitWaiters(t *testing.T, cache *embedding.Cache, p reeflow.CreateSessionP
 	}
 }
 
+// dateSecond is the second a cache takes off each token's time: Reeflow's Date header has whole
+// seconds, so Reeflow's time when it answered may be up to a second later than the header says.
+const dateSecond = time.Second
+
 var alice = reeflow.CreateSessionParams{UserID: "alice", OrganizationID: "acme", UserAttributes: reeflow.Attributes{"region": "eu"}}
 
 func TestCacheReusesATokenUntilTheRefreshMargin(t *testing.T) {
@@ -140,14 +144,14 @@ func TestCacheReusesATokenUntilTheRefreshMargin(t *testing.T) {
 
 	first := get(t, cache, alice)
 	assert.Equal(t, f.clock.Now().Add(time.Hour), first.ExpiresAt, "Reeflow's default lifetime")
-	f.clock.Advance(55*time.Minute - time.Second)
+	f.clock.Advance(55*time.Minute - dateSecond - time.Second)
 	again := get(t, cache, alice)
-	assert.Equal(t, first.Token, again.Token, "still valid for more than the 5-minute margin")
+	assert.Equal(t, first.Token, again.Token, "still valid for more than the 5-minute margin and the Date header's second")
 	assert.Equal(t, 1, f.minted())
 
 	f.clock.Advance(time.Second)
 	renewed := get(t, cache, alice)
-	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes left: a new token")
+	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes and 1 s left, the second that the Date header may hide: a new token")
 	assert.Equal(t, f.clock.Now().Add(time.Hour), renewed.ExpiresAt)
 	assert.Equal(t, 2, f.minted())
 
@@ -175,7 +179,7 @@ func TestCacheRefreshMarginIsCappedAtHalfTheLifetime(t *testing.T) {
 			f := newFixture(t)
 			cache := f.cache(t, tc.opts...)
 			first := get(t, cache, alice)
-			f.clock.Advance(tc.reuseFor - time.Second)
+			f.clock.Advance(tc.reuseFor - dateSecond - time.Second)
 			assert.Equal(t, first.Token, get(t, cache, alice).Token)
 			f.clock.Advance(time.Second)
 			assert.NotEqual(t, first.Token, get(t, cache, alice).Token)
@@ -669,11 +673,11 @@ func TestCacheJudgesTokensByReeflowsClock(t *testing.T) {
 
 	first := get(t, cache, alice)
 	require.Equal(t, reeflowNow().Add(time.Hour), first.ExpiresAt)
-	f.clock.Advance(55*time.Minute - time.Second)
-	assert.Equal(t, first.Token, get(t, cache, alice).Token, "5 minutes and 1 s left by Reeflow's clock")
+	f.clock.Advance(55*time.Minute - dateSecond - time.Second)
+	assert.Equal(t, first.Token, get(t, cache, alice).Token, "5 minutes and 2 s left by Reeflow's clock")
 	f.clock.Advance(time.Second)
 	renewed := get(t, cache, alice)
-	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes left by Reeflow's clock (15 by the local one): a new token")
+	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes and 1 s left by Reeflow's clock (15 by the local one): a new token")
 	assert.Equal(t, reeflowNow().Add(time.Hour), renewed.ExpiresAt)
 	assert.Equal(t, 2, f.minted())
 }

@@ -138,19 +138,29 @@ func ExampleNewHandler() {
 // leases and values every instance shares.
 type mapStore struct {
 	mu     sync.Mutex
-	values map[string][]byte
+	values map[string]mapValue
 }
 
-func (s *mapStore) Get(_ context.Context, key string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.values[key], nil
+type mapValue struct {
+	b       []byte
+	expires time.Time
 }
 
-func (s *mapStore) Set(_ context.Context, key string, value []byte, _ time.Duration) error {
+func (s *mapStore) Get(_ context.Context, key string) ([]byte, time.Duration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.values[key] = value // a real store drops it after the ttl
+	v, ok := s.values[key]
+	ttl := time.Until(v.expires)
+	if !ok || ttl <= 0 {
+		return nil, 0, nil
+	}
+	return v.b, ttl, nil
+}
+
+func (s *mapStore) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.values[key] = mapValue{b: value, expires: time.Now().Add(ttl)} // a real store also drops it then
 	return nil
 }
 
@@ -163,7 +173,7 @@ func (s *mapStore) Lease(context.Context, string, time.Duration) (func(), bool, 
 func ExampleWithStore() {
 	client, stop := fakeClient()
 	defer stop()
-	store := &mapStore{values: map[string][]byte{}}
+	store := &mapStore{values: map[string]mapValue{}}
 	one, err := embedding.NewCache(client.Sessions, embedding.WithStore(store))
 	if err != nil {
 		log.Fatal(err)

@@ -11,13 +11,11 @@ import (
 // of callers waiting for the call for some params, which tests wait for to line callers up, and
 // the number of cached tokens.
 
-// SetClockForTest sets the clock c judges validity by, and its default store's; call it before
-// c is used.
+// SetClockForTest sets c's local clock, which counts how long its tokens are kept in memory and
+// how long a failed store is left alone; call it before c is used.
 func SetClockForTest(c *Cache, now func() time.Time) {
 	c.now = now
-	if c.memory != nil {
-		c.memory.now = now
-	}
+	c.memory.now = now
 }
 
 // WaitersForTest returns how many callers wait for the call to Reeflow for p (0 when there is
@@ -35,7 +33,7 @@ func WaitersForTest(c *Cache, p reeflow.CreateSessionParams) int {
 	return 0
 }
 
-// CachedForTest returns the number of tokens c's default store holds.
+// CachedForTest returns the number of tokens c holds in memory.
 func CachedForTest(c *Cache) int { return c.memory.len() }
 
 // StoreKeyForTest returns the key under which c stores p's token.

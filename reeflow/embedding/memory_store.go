@@ -2,59 +2,66 @@ package embedding
 
 import (
 	"container/list"
-	"context"
 	"sync"
 	"time"
+
+	"github.com/reeflow/reeflow-go/reeflow"
 )
 
-// memoryStore is the default Store: the tokens of one process, at most max of them, the least
-// recently used evicted first. It grants every lease, since the Cache already makes one call per
-// key within a process.
+// memoryStore is a Cache's first tier, always there: the tokens this process hands out, at most
+// max of them, the least recently used evicted first. Each is kept for a duration learned from
+// Reeflow (or from the shared store's countdown) and counted on the local clock, so the local
+// clock's offset from Reeflow's never matters, only its rate.
 type memoryStore struct {
 	now func() time.Time
 	max int
 
 	mu        sync.Mutex
-	entries   map[string]*list.Element // values are *memoryEntry
-	lru       list.List                // most recently used first
+	entries   map[cacheKey]*list.Element // values are *memoryEntry
+	lru       list.List                  // most recently used first
 	nextSweep time.Time
 }
 
 type memoryEntry struct {
-	key     string
-	value   []byte
-	expires time.Time
+	key     cacheKey
+	session reeflow.Session
+	expires time.Time // local time from which the token is no longer handed out
 }
 
-// sweepInterval spaces the scans that drop expired values.
+// sweepInterval spaces the scans that drop expired tokens.
 const sweepInterval = time.Minute
 
 func newMemoryStore(maxEntries int) *memoryStore {
-	return &memoryStore{now: time.Now, max: maxEntries, entries: map[string]*list.Element{}}
+	return &memoryStore{now: time.Now, max: maxEntries, entries: map[cacheKey]*list.Element{}}
 }
 
-// Get returns the stored value itself, not a copy: the Cache only reads it.
-func (m *memoryStore) Get(_ context.Context, key string) ([]byte, error) {
+// get returns key's token while it may still be handed out.
+func (m *memoryStore) get(key cacheKey) (reeflow.Session, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	el, ok := m.entries[key]
 	if !ok {
-		return nil, nil
+		return reeflow.Session{}, false
 	}
 	e := el.Value.(*memoryEntry)
 	if !m.now().Before(e.expires) {
 		m.remove(el)
-		return nil, nil
+		return reeflow.Session{}, false
 	}
 	m.lru.MoveToFront(el)
-	return e.value, nil
+	return e.session, true
 }
 
-func (m *memoryStore) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+// set keeps s under key for ttl, replacing any token there. A ttl that is not positive keeps
+// nothing.
+func (m *memoryStore) set(key cacheKey, s reeflow.Session, ttl time.Duration) {
+	if ttl <= 0 {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	e := &memoryEntry{key: key, value: value, expires: now.Add(ttl)}
+	e := &memoryEntry{key: key, session: s, expires: now.Add(ttl)}
 	if el, ok := m.entries[key]; ok {
 		el.Value = e
 		m.lru.MoveToFront(el)
@@ -67,14 +74,9 @@ func (m *memoryStore) Set(_ context.Context, key string, value []byte, ttl time.
 	for m.lru.Len() > m.max {
 		m.remove(m.lru.Back())
 	}
-	return nil
 }
 
-func (m *memoryStore) Lease(context.Context, string, time.Duration) (func(), bool, error) {
-	return func() {}, true, nil
-}
-
-// sweep drops every expired value: none of them will be handed out again.
+// sweep drops every expired token: none of them will be handed out again.
 func (m *memoryStore) sweep(now time.Time) {
 	for el := m.lru.Front(); el != nil; {
 		next := el.Next()

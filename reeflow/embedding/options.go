@@ -125,8 +125,9 @@ func WithRefreshMargin(d time.Duration) Option {
 	}}
 }
 
-// WithMaxCachedSessions bounds the number of cached tokens (default 10,000); the least recently
-// used is evicted first. For a Cache.
+// WithMaxCachedSessions bounds the number of tokens a Cache keeps in memory (default 10,000),
+// with or without WithStore; the least recently used is evicted first. With a Store, a token
+// evicted from memory is looked for in the store before it is minted again. For a Cache.
 func WithMaxCachedSessions(n int) Option {
 	return option{name: "WithMaxCachedSessions", targets: forCache, set: func(c *config) error {
 		if n < 1 {
@@ -177,8 +178,8 @@ func WithAllowedMethods(methods ...string) Option {
 // A Handler logs one record per request: Debug when a token was handed out, Info for 401 and
 // 405 (and when the browser went away), Warn for 503 (Reeflow rate-limits), Error for 500 and
 // 502 (a wrong API key, Reeflow down: every dashboard is broken), with Reeflow's request ID when
-// there is one. A Cache logs at Warn when its Store fails or when it mints without the lease, and
-// at Error when minting panicked.
+// there is one. A Cache logs at Warn when its Store fails (once, until the store answers again,
+// which is logged at Info) or when it mints without the lease, and at Error when minting panicked.
 func WithLogger(l *slog.Logger) Option {
 	return option{name: "WithLogger", targets: forCache | forHandler, set: func(c *config) error {
 		c.logger, c.loggerSet = l, true
@@ -202,9 +203,11 @@ func WithPageViewBudget(d time.Duration) Option {
 	}}
 }
 
-// WithStore gives a Cache the Store it keeps tokens in, in place of its own memory (and of
-// WithMaxCachedSessions, which then has no effect): redisstore shares them between every instance
-// of an application. nil is an error.
+// WithStore gives a Cache a second tier behind its memory, shared by every instance of an
+// application (redisstore keeps it on Redis), so that a fleet mints one token per user: a token
+// missing from memory is looked for in the store, and one minted is stored there until its
+// refresh time. Give every instance that shares a store the same WithRefreshMargin: the store
+// keeps a token until the refresh time of the instance that minted it. nil is an error.
 func WithStore(s Store) Option {
 	return option{name: "WithStore", targets: forCache, set: func(c *config) error {
 		if s == nil {

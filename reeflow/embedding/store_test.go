@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,10 +57,10 @@ func newFakeStore(now func() time.Time) *fakeStore {
 	return &fakeStore{now: now, values: map[string]fakeValue{}, leases: map[string]fakeLease{}}
 }
 
-func (s *fakeStore) Get(ctx context.Context, key string) ([]byte, error) {
+func (s *fakeStore) Get(ctx context.Context, key string) ([]byte, time.Duration, error) {
 	if s.stall {
 		<-ctx.Done()
-		return nil, ctx.Err()
+		return nil, 0, ctx.Err()
 	}
 	s.mu.Lock()
 	s.gets++
@@ -70,12 +71,13 @@ func (s *fakeStore) Get(ctx context.Context, key string) ([]byte, error) {
 		s.polled <- key
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if !ok || !s.now().Before(v.expires) {
-		return nil, nil
+	ttl := v.expires.Sub(s.now())
+	if !ok || ttl <= 0 {
+		return nil, 0, nil
 	}
-	return v.b, nil
+	return v.b, ttl, nil
 }
 
 func (s *fakeStore) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
@@ -141,8 +143,9 @@ func (s *fakeStore) counts() (gets, sets, leases, granted int) {
 }
 
 // TestStoreSharesTokensBetweenInstances: two caches on one store, as two instances on one
-// Redis: the second serves the first one's token, and the store holds it under a key that
-// reveals nothing, for the token's remaining life by Reeflow's clock.
+// Redis: the second serves the first one's token, and the store holds it under a digest for as
+// long as it may be handed out: until its refresh time by Reeflow's clock, less the second that
+// the Date header may hide.
 func TestStoreSharesTokensBetweenInstances(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -152,7 +155,7 @@ func TestStoreSharesTokensBetweenInstances(t *testing.T) {
 	first := get(t, one, alice)
 	assert.Equal(t, first.Token, get(t, two, alice).Token)
 	assert.Equal(t, 1, f.minted())
-	assert.Equal(t, []time.Duration{time.Hour}, st.sets, "stored for the token's remaining life")
+	assert.Equal(t, []time.Duration{55*time.Minute - dateSecond}, st.sets, "stored until its refresh time")
 	require.Len(t, st.values, 1)
 	for key, v := range st.values {
 		assert.Regexp(t, regexp.MustCompile(`^[0-9a-f]{64}$`), key)
@@ -164,29 +167,45 @@ func TestStoreSharesTokensBetweenInstances(t *testing.T) {
 	assert.Equal(t, 1, leases)
 	assert.Equal(t, 1, granted)
 
-	f.clock.Advance(55 * time.Minute)
+	f.clock.Advance(55*time.Minute - dateSecond)
 	renewed := get(t, two, alice)
-	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes left: the stored token is not handed out")
+	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes and 1 s left: the stored token is not handed out")
 	assert.Equal(t, renewed.Token, get(t, one, alice).Token)
 	assert.Equal(t, 2, f.minted())
-	assert.Equal(t, "embedding.Cache{Store:*embedding_test.fakeStore RefreshMargin:5m0s}", fmt.Sprint(one))
+	assert.Equal(t, "embedding.Cache{Cached:1 Max:10000 Store:*embedding_test.fakeStore RefreshMargin:5m0s}", fmt.Sprint(one))
 }
 
-// TestStoreJudgesAnotherInstancesTokenByReeflowsClock: a token stored by another instance is
-// judged by Reeflow's clock as this instance learned it, not by the local clock.
+// TestStoreJudgesAnotherInstancesTokenByReeflowsClock: Reeflow's clock is 10 minutes ahead of
+// the local ones. The second instance has never minted, so it knows nothing of Reeflow's clock:
+// compared with its local clock, the first instance's token would look fresh for 10 minutes past
+// its refresh time, the last 5 of them expired. It takes the token for as long as the store's
+// countdown says, and no instance ever hands out a token with less than the margin left.
 func TestStoreJudgesAnotherInstancesTokenByReeflowsClock(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	f.srv.SetClock(func() time.Time { return f.clock.Now().Add(10 * time.Minute) })
+	const ahead = 10 * time.Minute
+	reeflowNow := func() time.Time { return f.clock.Now().Add(ahead) }
+	f.srv.SetClock(reeflowNow)
 	st := newFakeStore(f.clock.Now)
 	one, two := f.cache(t, embedding.WithStore(st)), f.cache(t, embedding.WithStore(st))
-	get(t, two, reeflow.CreateSessionParams{UserID: "bob"}) // two learns Reeflow's clock
 
 	first := get(t, one, alice)
-	f.clock.Advance(55*time.Minute - time.Second)
-	assert.Equal(t, first.Token, get(t, two, alice).Token, "5 minutes and 1 s left by Reeflow's clock")
+	f.clock.Advance(55*time.Minute - dateSecond - time.Second)
+	assert.Equal(t, first.Token, get(t, two, alice).Token, "5 minutes and 2 s left by Reeflow's clock")
 	f.clock.Advance(time.Second)
-	assert.NotEqual(t, first.Token, get(t, two, alice).Token, "5 minutes left by Reeflow's clock, 15 by the local one")
+	renewed := get(t, two, alice)
+	assert.NotEqual(t, first.Token, renewed.Token, "5 minutes and 1 s left by Reeflow's clock, 15 by the local one")
+	assert.Greater(t, renewed.ExpiresAt.Sub(reeflowNow()), 55*time.Minute)
+	assert.Equal(t, 2, f.minted())
+
+	// Two hours of page views, every 20 s on either instance.
+	caches := []*embedding.Cache{one, two}
+	for i := range 360 {
+		f.clock.Advance(20 * time.Second)
+		sess := get(t, caches[i%2], alice)
+		require.Greater(t, sess.ExpiresAt.Sub(reeflowNow()), 5*time.Minute, "view %d", i)
+	}
+	assert.Equal(t, 4, f.minted(), "one token per 55 minutes for the fleet")
 }
 
 // TestStoreTokenMintedWhileWaitingForTheLease: another instance holds the lease; this one looks
@@ -318,22 +337,42 @@ func TestStoreSecondLookAfterTheLease(t *testing.T) {
 	assert.Zero(t, f.minted())
 }
 
-// TestStoreFailuresNeverFailAPageView: a store that fails every call, or stalls, is logged (never
-// the token) and bypassed: every Get mints directly, within the page-view budget.
+// TestStoreFailuresNeverFailAPageView: a store that fails, or stalls, is logged (never the token)
+// and bypassed: the Get mints directly, within the page-view budget. The first failure is the
+// one logged, and the store is left alone for the rest of that Get.
 func TestStoreFailuresNeverFailAPageView(t *testing.T) {
 	t.Parallel()
 	down := errors.New("dial tcp 10.0.0.9:6379: connection refused")
 	for name, tc := range map[string]struct {
-		store  func(*fakeStore)
-		logged []string
+		store                     func(*fakeStore)
+		logged, notLogged         []string
+		gets, leases, sets, saved int // the store calls made, and the values it holds afterwards
 	}{
-		"Get fails":   {func(s *fakeStore) { s.getErr = down }, []string{"session store Get failed: minting instead", "connection refused"}},
-		"Set fails":   {func(s *fakeStore) { s.setErr = down }, []string{"session store Set failed: the token is not shared"}},
-		"Lease fails": {func(s *fakeStore) { s.leaseErr = down }, []string{"session store Lease failed: minting without it"}},
-		"all fail": {func(s *fakeStore) { s.getErr, s.setErr, s.leaseErr = down, down, down }, []string{
-			"session store Get failed", "session store Set failed", "session store Lease failed",
-		}},
-		"stalls": {func(s *fakeStore) { s.stall = true }, []string{"session store Get failed", "context deadline exceeded"}},
+		"Get fails": {
+			store:  func(s *fakeStore) { s.getErr = down },
+			logged: []string{"session store Get failed: minting instead", "connection refused"},
+			gets:   1,
+		},
+		"Set fails": {
+			store:  func(s *fakeStore) { s.setErr = down },
+			logged: []string{"session store Set failed: the token is not shared"},
+			gets:   2, leases: 1, sets: 1,
+		},
+		"Lease fails": {
+			store:  func(s *fakeStore) { s.leaseErr = down },
+			logged: []string{"session store Lease failed: minting without it"},
+			gets:   1, leases: 1,
+		},
+		"all fail": {
+			store:     func(s *fakeStore) { s.getErr, s.setErr, s.leaseErr = down, down, down },
+			logged:    []string{"session store Get failed"},
+			notLogged: []string{"Set failed", "Lease failed"},
+			gets:      1,
+		},
+		"stalls": {
+			store:  func(s *fakeStore) { s.stall = true },
+			logged: []string{"session store Get failed", "context deadline exceeded"},
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -350,10 +389,103 @@ func TestStoreFailuresNeverFailAPageView(t *testing.T) {
 			for _, want := range tc.logged {
 				assert.Contains(t, sink.String(), want)
 			}
-			assert.Contains(t, sink.String(), `"level":"WARN"`)
+			for _, unwanted := range tc.notLogged {
+				assert.NotContains(t, sink.String(), unwanted)
+			}
+			assert.Equal(t, 1, strings.Count(sink.String(), `"level":"WARN"`), "one record")
 			assert.NotContains(t, sink.String(), sess.Token)
+			gets, sets, leases, _ := st.counts()
+			assert.Equal(t, []int{tc.gets, tc.leases, tc.sets}, []int{gets, leases, sets}, "Get, Lease and Set calls")
 		})
 	}
+}
+
+// TestStoreDownCostsOneMintPerUser: with the store down, a user's token is minted once and kept
+// in this instance's memory for its life, as without a store: 10 page views are 1 mint, not 10.
+// The outage is logged once, not per view or per user; the store is left alone for a second
+// after each failure; and it is used again, and that logged, once it answers.
+func TestStoreDownCostsOneMintPerUser(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := newFakeStore(f.clock.Now)
+	down := errors.New("dial tcp 10.0.0.9:6379: connection refused")
+	st.getErr, st.setErr, st.leaseErr = down, down, down
+	sink := &testlog.Sink{}
+	cache := f.cache(t, embedding.WithStore(st), embedding.WithLogger(sink.Logger()))
+
+	first := get(t, cache, alice)
+	for i := range 3 { // within a second of the failure: the store is left alone
+		get(t, cache, reeflow.CreateSessionParams{UserID: fmt.Sprint("resting", i)})
+	}
+	gets, _, _, _ := st.counts()
+	assert.Equal(t, 1, gets, "no store call within a second of its failure")
+	for range 9 {
+		f.clock.Advance(time.Minute)
+		assert.Equal(t, first.Token, get(t, cache, alice).Token)
+	}
+	assert.Equal(t, 4, f.minted(), "10 views of alice are 1 mint")
+	gets, _, _, _ = st.counts()
+	assert.Equal(t, 1, gets, "alice's views after the first are served from memory")
+	for i := range 3 { // each a second after the last failure: tried, and failing again
+		f.clock.Advance(time.Second)
+		get(t, cache, reeflow.CreateSessionParams{UserID: fmt.Sprint("tried", i)})
+	}
+	gets, _, _, _ = st.counts()
+	assert.Equal(t, 4, gets, "tried again a second after each failure")
+	assert.Equal(t, 7, f.minted(), "one per user")
+	assert.Equal(t, 1, strings.Count(sink.String(), "session store Get failed"), "one outage, one record")
+
+	st.mu.Lock()
+	st.getErr, st.setErr, st.leaseErr = nil, nil, nil
+	st.mu.Unlock()
+	f.clock.Advance(time.Second)
+	get(t, cache, reeflow.CreateSessionParams{UserID: "after"})
+	_, sets, _, _ := st.counts()
+	assert.Equal(t, 1, sets, "the token is shared again")
+	assert.Contains(t, sink.String(), `"level":"INFO","msg":"embedding: session store answers again"`)
+}
+
+// TestStoreMemoryIsTheFirstTier: a token in this instance's memory is handed out without a store
+// call; one from the store is kept in memory for the store's countdown.
+func TestStoreMemoryIsTheFirstTier(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := newFakeStore(f.clock.Now)
+	one, two := f.cache(t, embedding.WithStore(st)), f.cache(t, embedding.WithStore(st))
+	first := get(t, one, alice)
+	f.clock.Advance(50 * time.Minute)
+	for range 5 {
+		assert.Equal(t, first.Token, get(t, one, alice).Token)
+		assert.Equal(t, first.Token, get(t, two, alice).Token)
+	}
+	gets, _, _, _ := st.counts()
+	assert.Equal(t, 3, gets, "one's miss and its second look holding the lease, two's miss")
+
+	f.clock.Advance(5*time.Minute - dateSecond - time.Second)
+	assert.Equal(t, first.Token, get(t, two, alice).Token, "a second before the store's countdown ends")
+	gets, _, _, _ = st.counts()
+	assert.Equal(t, 3, gets)
+	assert.Equal(t, 1, f.minted())
+}
+
+// TestStoreMaxCachedSessionsBoundsMemory: WithMaxCachedSessions bounds the memory in front of a
+// store too; a token evicted from memory comes back from the store, not from Reeflow.
+func TestStoreMaxCachedSessionsBoundsMemory(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := newFakeStore(f.clock.Now)
+	cache := f.cache(t, embedding.WithStore(st), embedding.WithMaxCachedSessions(2))
+	user := func(id string) reeflow.CreateSessionParams { return reeflow.CreateSessionParams{UserID: id} }
+	u1 := get(t, cache, user("u1")).Token
+	get(t, cache, user("u2"))
+	get(t, cache, user("u3")) // evicts u1 from memory
+	assert.Equal(t, 2, embedding.CachedForTest(cache))
+	gets, _, _, _ := st.counts()
+	assert.Equal(t, u1, get(t, cache, user("u1")).Token, "from the store")
+	after, _, _, _ := st.counts()
+	assert.Equal(t, gets+1, after)
+	assert.Equal(t, 3, f.minted())
+	assert.Equal(t, 2, embedding.CachedForTest(cache))
 }
 
 // TestStoreBadEntryIsAMiss: a value that is not an entry of this version (another application
@@ -369,7 +501,8 @@ func TestStoreBadEntryIsAMiss(t *testing.T) {
 		sess := get(t, cache, alice)
 		assert.NotEmpty(t, sess.Token)
 		assert.Contains(t, sink.String(), "session store holds a bad entry: minting instead")
-		assert.Equal(t, sess.Token, get(t, cache, alice).Token, "replaced by a good one")
+		another := f.cache(t, embedding.WithStore(st)) // the first one has the token in memory
+		assert.Equal(t, sess.Token, get(t, another, alice).Token, "replaced by a good one")
 	}
 	assert.Equal(t, 3, f.minted())
 }
@@ -419,7 +552,9 @@ func TestStoreLeasePanic(t *testing.T) {
 
 type panickingStore struct{}
 
-func (panickingStore) Get(context.Context, string) ([]byte, error) { return nil, nil }
+func (panickingStore) Get(context.Context, string) ([]byte, time.Duration, error) {
+	return nil, 0, nil
+}
 func (panickingStore) Set(context.Context, string, []byte, time.Duration) error {
 	return nil
 }

@@ -34,6 +34,9 @@ func ExampleNew() {
 		DialTimeout:  200 * time.Millisecond,
 		ReadTimeout:  200 * time.Millisecond,
 		WriteTimeout: 200 * time.Millisecond,
+		// Required (New checks it): without it go-redis ignores the deadline the cache gives
+		// each store call, and a Redis that hangs holds the page view for the timeouts above.
+		ContextTimeoutEnabled: true,
 	})
 	defer rdb.Close()
 	store, err := redisstore.New(rdb, redisstore.WithSealingKeys(sealingKey))

@@ -34,6 +34,8 @@ func newClient(t *testing.T, srv *redisserver.Server) *redis.Client {
 		ReadTimeout:  time.Second,
 		WriteTimeout: time.Second,
 		MaxRetries:   -1,
+		// Without it go-redis ignores the context's deadline, and New refuses the client.
+		ContextTimeoutEnabled: true,
 	})
 	t.Cleanup(func() { _ = c.Close() })
 	return c

@@ -39,7 +39,7 @@ func (s *Store) Lease(ctx context.Context, key string, ttl time.Duration) (relea
 	lk := s.leaseKey(key)
 	granted, err = s.client.SetNX(ctx, lk, token, ttl).Result()
 	if err != nil {
-		return nil, false, fmt.Errorf("redisstore: lease: %w", err)
+		return nil, false, callError(ctx, "lease", err)
 	}
 	if !granted {
 		return nil, false, nil
@@ -50,7 +50,7 @@ func (s *Store) Lease(ctx context.Context, key string, ttl time.Duration) (relea
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 			defer cancel()
 			if err := releaseScript.Run(rctx, s.client, []string{lk}, token).Err(); err != nil {
-				s.logger.WarnContext(rctx, "redisstore: a lease was not released; it expires on its own", "error", err)
+				s.logger().WarnContext(rctx, "redisstore: a lease was not released; it expires on its own", "error", err)
 			}
 		})
 	}

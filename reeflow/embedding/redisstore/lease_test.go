@@ -49,10 +49,11 @@ func TestLeaseReleaseFreesTheKeyOnlyForItsHolder(t *testing.T) {
 	t.Parallel()
 	srv := redisserver.ForTest(t)
 	client := newClient(t, srv)
-	a := newStore(t, client, nil, newKey(t))
-	b := newStore(t, newClient(t, srv), nil, newKey(t))
+	key := newKey(t)
+	a := newStore(t, client, nil, key)
+	b := newStore(t, newClient(t, srv), nil, key)
 	ctx := t.Context()
-	leaseKey := redisstore.DefaultKeyPrefix + "lease:" + digest
+	leaseKey := redisstore.LeaseKey(a, digest)
 
 	releaseA, ok, err := a.Lease(ctx, digest, time.Minute)
 	require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/reeflow/reeflow-go/reeflow/reeflowtest"
 )
@@ -101,13 +102,23 @@ func startOne(bin string, env, args []string) (*Instance, error) {
 		_ = cmd.Wait()
 		close(inst.done)
 	}()
+	timer := time.NewTimer(readyTimeout)
+	defer timer.Stop()
 	select {
 	case inst.URL = <-ready:
 		return inst, nil
 	case <-inst.done:
 		return nil, fmt.Errorf("the instance exited before it listened: %s", inst.Stderr())
+	case <-timer.C:
+		_ = cmd.Process.Kill()
+		<-inst.done
+		return nil, fmt.Errorf("the instance did not listen within %v; it said: %s", readyTimeout, inst.Stderr())
 	}
 }
+
+// readyTimeout bounds the wait for an instance to listen: it takes milliseconds, and one that
+// hangs must fail the test with what it printed rather than hang it.
+var readyTimeout = 30 * time.Second
 
 // Stderr returns what the instance logged (Warn and above).
 func (i *Instance) Stderr() string {

@@ -203,7 +203,7 @@ func latency(redisAddr string) error {
 	defer fake.Close()
 	rc := fake.Client()
 	defer rc.CloseIdleConnections()
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, ContextTimeoutEnabled: true})
 	defer rdb.Close()
 	key := make([]byte, 32)
 	_, _ = crand.Read(key)

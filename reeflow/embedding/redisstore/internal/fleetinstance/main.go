@@ -102,6 +102,8 @@ func newStore(addr string, logger *slog.Logger) (*redisstore.Store, func(), erro
 		ReadTimeout:  200 * time.Millisecond,
 		WriteTimeout: 200 * time.Millisecond,
 		MaxRetries:   -1, // a failed call costs one timeout, and the cache mints instead
+		// The cache's deadline on each store call holds only with it (redisstore.New checks).
+		ContextTimeoutEnabled: true,
 	})
 	store, err := redisstore.New(rdb, redisstore.WithSealingKeys(key), redisstore.WithLogger(logger))
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // InstallHint says how to get redis-server on Debian or Ubuntu.
@@ -98,14 +99,25 @@ func start(path string) (*Server, error) {
 		_ = cmd.Wait()
 		close(s.done)
 	}()
+	timer := time.NewTimer(readyTimeout)
+	defer timer.Stop()
 	select {
 	case <-ready:
 		return s, nil
 	case <-s.done:
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("redis-server exited before it was ready:\n%s", log.String())
+	case <-timer.C:
+		_ = cmd.Process.Kill()
+		<-s.done // the log is complete, and no longer written
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("redis-server was not ready after %v; it said:\n%s", readyTimeout, log.String())
 	}
 }
+
+// readyTimeout bounds the wait for redis-server to accept connections: it takes milliseconds,
+// and a hung start must fail the test with what it printed rather than hang it.
+var readyTimeout = 30 * time.Second
 
 // freePort returns a loopback TCP port that was free a moment ago.
 func freePort() (int, error) {
@@ -116,6 +128,10 @@ func freePort() (int, error) {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Pid is redis-server's process ID, for a test that pauses it (SIGSTOP) to stand for a Redis
+// that hangs.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Stop stops redis-server, waits until it has exited and removes its directory. Calling it again
 // does nothing.
