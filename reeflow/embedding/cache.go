@@ -2,7 +2,6 @@ package embedding
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,8 +41,8 @@ import (
 // never a token.
 type Cache struct {
 	sessions *reeflow.SessionsService
-	store    Store
-	memory   *memoryStore // the default store; nil with WithStore
+	store    Store        // WithStore's; nil by default
+	memory   *memoryStore // the default; nil with WithStore
 	now      func() time.Time
 	margin   time.Duration
 	lifetime time.Duration
@@ -97,7 +96,6 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 	}
 	if c.store == nil {
 		c.memory = newMemoryStore(cfg.maxEntries)
-		c.store = c.memory
 	}
 	return c, nil
 }
@@ -117,25 +115,25 @@ func (c *Cache) Get(ctx context.Context, p reeflow.CreateSessionParams) (*reeflo
 	case ctx == nil: // the call's context would panic; bad input is an error here
 		return nil, errors.New("embedding: Cache.Get: nil context")
 	}
-	// First of all, before the key is computed: the key and the token minted must describe the
-	// same attributes, and the call may outlive this Get. Values are strings, bools and numbers
-	// (Validate refuses anything else), so copying the maps copies everything.
-	p.UserAttributes = maps.Clone(p.UserAttributes)
-	p.OrganizationAttributes = maps.Clone(p.OrganizationAttributes)
 	key, err := cacheKeyOf(p)
 	if err != nil {
 		return nil, err
 	}
-	storeKey := hex.EncodeToString(key[:])
-	if e, ok := c.lookup(ctx, storeKey); ok {
+	if e, ok := c.lookup(ctx, key); ok {
 		s := e.session
 		return &s, nil
 	}
 
+	// The call may outlive this Get, so it gets copies of the attribute maps, taken before Get
+	// returns and the caller may change them: the token minted then has the attributes of the
+	// key. Values are strings, bools and numbers (Validate refused anything else), so copying
+	// the maps copies everything.
+	p.UserAttributes = maps.Clone(p.UserAttributes)
+	p.OrganizationAttributes = maps.Clone(p.OrganizationAttributes)
 	c.mu.Lock()
 	f := c.flights[key]
 	if f == nil {
-		f = c.startLocked(ctx, key, storeKey, p)
+		f = c.startLocked(ctx, key, p)
 	}
 	f.waiters++
 	c.mu.Unlock()
@@ -164,10 +162,14 @@ func (c *Cache) reeflowNow() time.Time {
 
 // lookup returns the stored entry for key if it is still fresh by Reeflow's clock. A Store that
 // fails, or holds what is not an entry, is logged and counts as a miss.
-func (c *Cache) lookup(ctx context.Context, key string) (cacheEntry, bool) {
+func (c *Cache) lookup(ctx context.Context, key cacheKey) (cacheEntry, bool) {
+	if c.memory != nil {
+		e, ok := c.memory.get(key)
+		return e, ok && c.reeflowNow().Before(e.refreshAt(c.margin))
+	}
 	sctx, cancel := c.storeContext(ctx)
 	defer cancel()
-	b, err := c.store.Get(sctx, key)
+	b, err := c.store.Get(sctx, key.String())
 	if err != nil {
 		if ctx.Err() == nil { // else the caller left, and the store is not to blame
 			c.log(ctx, slog.LevelWarn, "embedding: session store Get failed: minting instead", slog.String("error", err.Error()))
@@ -196,18 +198,18 @@ const storeCallsPerBudget = 10
 // startLocked starts the call for key. It runs on a context of its own, carrying the values of
 // the caller's context but not its cancellation: the first caller leaving must not fail the call
 // for the others. p is Get's copy, which no caller can change.
-func (c *Cache) startLocked(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams) *flight {
+func (c *Cache) startLocked(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams) *flight {
 	callCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	f := &flight{done: make(chan struct{}), cancel: cancel}
 	c.flights[key] = f
-	go c.run(callCtx, key, storeKey, p, f)
+	go c.run(callCtx, key, p, f)
 	return f
 }
 
 // run gets the token for f and hands it to f's waiters. A panic on the way is theirs as an
 // error: in this goroutine, nothing else would recover it, and the whole server would die.
-func (c *Cache) run(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams, f *flight) {
-	e, err := c.fetchRecovered(ctx, storeKey, p)
+func (c *Cache) run(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams, f *flight) {
+	e, err := c.fetchRecovered(ctx, key, p)
 	f.cancel()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -222,7 +224,7 @@ func (c *Cache) run(ctx context.Context, key cacheKey, storeKey string, p reeflo
 	close(f.done)
 }
 
-func (c *Cache) fetchRecovered(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (e cacheEntry, err error) {
+func (c *Cache) fetchRecovered(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams) (e cacheEntry, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			// The panic's value may hold anything, a secret included: the error and the log name
@@ -238,31 +240,31 @@ func (c *Cache) fetchRecovered(ctx context.Context, storeKey string, p reeflow.C
 				slog.String("panic", what), slog.String("stack", string(stack)))
 		}
 	}()
-	return c.fetch(ctx, storeKey, p)
+	return c.fetch(ctx, key, p)
 }
 
 // fetch gets the token for key within the page-view budget: from another instance that holds
 // the store's lease for it, or by minting it.
-func (c *Cache) fetch(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (cacheEntry, error) {
+func (c *Cache) fetch(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams) (cacheEntry, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.budget)
 	defer cancel()
 	// Waiting for another instance leaves at least half the budget to mint.
 	waitUntil := time.Now().Add(c.budget / 2)
 	for interval := firstPollInterval; ; interval = min(interval*2, maxPollInterval) {
-		release, granted, err := c.lease(ctx, storeKey)
+		release, granted, err := c.lease(ctx, key)
 		if err != nil {
 			c.log(ctx, slog.LevelWarn, "embedding: session store Lease failed: minting without it", slog.String("error", err.Error()))
-			return c.mint(ctx, storeKey, p)
+			return c.mint(ctx, key, p)
 		}
 		if granted {
-			return c.mintHolding(ctx, storeKey, p, release)
+			return c.mintHolding(ctx, key, p, release)
 		}
 		// Another instance is minting this token: wait for it to appear in the store, and take
 		// the lease if the holder gives it back without a token (its call failed) or dies (the
 		// lease expires).
 		if time.Now().Add(interval).After(waitUntil) {
 			c.log(ctx, slog.LevelWarn, "embedding: another instance holds the lease on a session token for too long: minting without it")
-			return c.mint(ctx, storeKey, p)
+			return c.mint(ctx, key, p)
 		}
 		t := time.NewTimer(interval)
 		select {
@@ -271,7 +273,7 @@ func (c *Cache) fetch(ctx context.Context, storeKey string, p reeflow.CreateSess
 			t.Stop()
 			return cacheEntry{}, fmt.Errorf("embedding: waiting for another instance's session token: %w", context.Cause(ctx))
 		}
-		if e, ok := c.lookup(ctx, storeKey); ok {
+		if e, ok := c.lookup(ctx, key); ok {
 			return e, nil
 		}
 	}
@@ -279,12 +281,12 @@ func (c *Cache) fetch(ctx context.Context, storeKey string, p reeflow.CreateSess
 
 // mintHolding mints key's token while holding its lease, unless another instance stored it
 // between the miss and the lease.
-func (c *Cache) mintHolding(ctx context.Context, storeKey string, p reeflow.CreateSessionParams, release func()) (cacheEntry, error) {
+func (c *Cache) mintHolding(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams, release func()) (cacheEntry, error) {
 	defer release()
-	if e, ok := c.lookup(ctx, storeKey); ok {
+	if e, ok := c.lookup(ctx, key); ok {
 		return e, nil
 	}
-	return c.mint(ctx, storeKey, p)
+	return c.mint(ctx, key, p)
 }
 
 // The intervals at which an instance looks for the token another instance is minting: a mint
@@ -295,11 +297,15 @@ const (
 )
 
 // lease asks the store for key's lease, for as long as the page-view budget: a holder's call
-// never runs longer, so a lease that outlives it belongs to an instance that died.
-func (c *Cache) lease(ctx context.Context, key string) (func(), bool, error) {
+// never runs longer, so a lease that outlives it belongs to an instance that died. The default
+// store grants every lease: within a process, the Cache makes one call per key already.
+func (c *Cache) lease(ctx context.Context, key cacheKey) (func(), bool, error) {
+	if c.memory != nil {
+		return func() {}, true, nil
+	}
 	sctx, cancel := c.storeContext(ctx)
 	defer cancel()
-	release, granted, err := c.store.Lease(sctx, key, c.budget)
+	release, granted, err := c.store.Lease(sctx, key.String(), c.budget)
 	if err == nil && granted && release == nil {
 		err = errors.New("the store granted a lease without a release function")
 	}
@@ -308,7 +314,7 @@ func (c *Cache) lease(ctx context.Context, key string) (func(), bool, error) {
 
 // mint asks Reeflow for a token, learns Reeflow's clock from the response's Date, and stores the
 // token for its remaining life by that clock.
-func (c *Cache) mint(ctx context.Context, storeKey string, p reeflow.CreateSessionParams) (cacheEntry, error) {
+func (c *Cache) mint(ctx context.Context, key cacheKey, p reeflow.CreateSessionParams) (cacheEntry, error) {
 	if c.lifetime > 0 {
 		p.Expiration = c.reeflowNow().Add(c.lifetime)
 	}
@@ -324,10 +330,14 @@ func (c *Cache) mint(ctx context.Context, storeKey string, p reeflow.CreateSessi
 		e.mintedAt = date
 	}
 	ttl := e.session.ExpiresAt.Sub(e.mintedAt)
-	if ttl > 0 && e.mintedAt.Before(e.refreshAt(c.margin)) {
+	switch {
+	case ttl <= 0 || !e.mintedAt.Before(e.refreshAt(c.margin)): // not to be handed out again
+	case c.memory != nil:
+		c.memory.set(key, e, ttl)
+	default:
 		sctx, cancel := c.storeContext(ctx)
 		defer cancel()
-		if err := c.store.Set(sctx, storeKey, e.encode(), ttl); err != nil {
+		if err := c.store.Set(sctx, key.String(), e.encode(), ttl); err != nil {
 			c.log(ctx, slog.LevelWarn, "embedding: session store Set failed: the token is not shared", slog.String("error", err.Error()))
 		}
 	}

@@ -75,6 +75,11 @@ func TestCacheKeys(t *testing.T) {
 		"organization inside the user ID": {UserID: `u1","organization":"o1`, UserAttributes: base.UserAttributes},
 		"attributes inside a value":       {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"level": 1, "region": `eu","admin":true`}},
 		"a value inside a name":           {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{`level":1,"region`: "eu", "admin": true}},
+		// The same values in the same order under other names; the same letters split otherwise
+		// between a name and its value.
+		"a renamed attribute":              {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"level": 1, "zone": "eu", "admin": true}},
+		"a name running into its value":    {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"a": "bsc"}},
+		"the same letters split elsewhere": {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"asb": "c"}},
 	}
 	tokens := map[string]string{baseToken: "base", noAttrs: "u9"}
 	for name, p := range different {

@@ -2,59 +2,61 @@ package embedding
 
 import (
 	"container/list"
-	"context"
 	"sync"
 	"time"
 )
 
-// memoryStore is the default Store: the tokens of one process, at most max of them, the least
-// recently used evicted first. It grants every lease, since the Cache already makes one call per
-// key within a process.
+// memoryStore is where a Cache keeps its tokens by default: those of one process, at most max of
+// them, the least recently used evicted first. It is not a Store: the Cache reads it directly,
+// keyed by digest and holding decoded entries, since a call that cannot block needs neither a
+// time limit nor an encoding, and a hit is on the path of every page view. It needs no lease
+// either: the Cache already makes one call per key within a process.
 type memoryStore struct {
 	now func() time.Time
 	max int
 
 	mu        sync.Mutex
-	entries   map[string]*list.Element // values are *memoryEntry
-	lru       list.List                // most recently used first
+	entries   map[cacheKey]*list.Element // values are *memoryEntry
+	lru       list.List                  // most recently used first
 	nextSweep time.Time
 }
 
 type memoryEntry struct {
-	key     string
-	value   []byte
-	expires time.Time
+	key     cacheKey
+	entry   cacheEntry
+	expires time.Time // by the local clock
 }
 
 // sweepInterval spaces the scans that drop expired values.
 const sweepInterval = time.Minute
 
 func newMemoryStore(maxEntries int) *memoryStore {
-	return &memoryStore{now: time.Now, max: maxEntries, entries: map[string]*list.Element{}}
+	return &memoryStore{now: time.Now, max: maxEntries, entries: map[cacheKey]*list.Element{}}
 }
 
-// Get returns the stored value itself, not a copy: the Cache only reads it.
-func (m *memoryStore) Get(_ context.Context, key string) ([]byte, error) {
+// get returns the entry stored under key, if there is one that has not expired.
+func (m *memoryStore) get(key cacheKey) (cacheEntry, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	el, ok := m.entries[key]
 	if !ok {
-		return nil, nil
+		return cacheEntry{}, false
 	}
 	e := el.Value.(*memoryEntry)
 	if !m.now().Before(e.expires) {
 		m.remove(el)
-		return nil, nil
+		return cacheEntry{}, false
 	}
 	m.lru.MoveToFront(el)
-	return e.value, nil
+	return e.entry, true
 }
 
-func (m *memoryStore) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+// set stores entry under key for ttl, replacing any entry there.
+func (m *memoryStore) set(key cacheKey, entry cacheEntry, ttl time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	e := &memoryEntry{key: key, value: value, expires: now.Add(ttl)}
+	e := &memoryEntry{key: key, entry: entry, expires: now.Add(ttl)}
 	if el, ok := m.entries[key]; ok {
 		el.Value = e
 		m.lru.MoveToFront(el)
@@ -67,11 +69,6 @@ func (m *memoryStore) Set(_ context.Context, key string, value []byte, ttl time.
 	for m.lru.Len() > m.max {
 		m.remove(m.lru.Back())
 	}
-	return nil
-}
-
-func (m *memoryStore) Lease(context.Context, string, time.Duration) (func(), bool, error) {
-	return func() {}, true, nil
 }
 
 // sweep drops every expired value: none of them will be handed out again.
