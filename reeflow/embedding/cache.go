@@ -115,13 +115,28 @@ func (c *Cache) Get(ctx context.Context, p reeflow.CreateSessionParams) (*reeflo
 	case ctx == nil: // the call's context would panic; bad input is an error here
 		return nil, errors.New("embedding: Cache.Get: nil context")
 	}
-	key, err := cacheKeyOf(p)
-	if err != nil {
+	if err := checkTimes(p); err != nil {
 		return nil, err
+	}
+	// The default store holds only tokens minted here, each for params that passed Validate, and
+	// keyOf gives no params that Validate refuses the key of params it accepts: a hit there needs
+	// no Validate, which then runs on a miss, before anything is sent. Another store is shared,
+	// and anyone may write in it: params are validated before looking.
+	key, keyErr := keyOf(p)
+	validated := keyErr != nil || c.memory == nil
+	if validated {
+		if err := checkParams(p, keyErr); err != nil {
+			return nil, err
+		}
 	}
 	if e, ok := c.lookup(ctx, key); ok {
 		s := e.session
 		return &s, nil
+	}
+	if !validated {
+		if err := checkParams(p, nil); err != nil {
+			return nil, err
+		}
 	}
 
 	// The call may outlive this Get, so it gets copies of the attribute maps, taken before Get
@@ -142,17 +157,34 @@ func (c *Cache) Get(ctx context.Context, p reeflow.CreateSessionParams) (*reeflo
 
 // cacheKeyOf checks p as Get takes it and returns its key.
 func cacheKeyOf(p reeflow.CreateSessionParams) (cacheKey, error) {
-	if !p.Expiration.IsZero() || !p.NotBefore.IsZero() {
-		return cacheKey{}, fmt.Errorf("%w: the cache chooses Expiration and NotBefore (see WithSessionLifetime): leave them zero", ErrInvalidSessionParams)
-	}
-	if err := p.Validate(); err != nil {
-		return cacheKey{}, fmt.Errorf("%w: %w", ErrInvalidSessionParams, err)
+	if err := checkTimes(p); err != nil {
+		return cacheKey{}, err
 	}
 	key, err := keyOf(p)
-	if err != nil {
-		return cacheKey{}, fmt.Errorf("%w: %w", ErrInvalidSessionParams, err)
+	if err := checkParams(p, err); err != nil {
+		return cacheKey{}, err
 	}
 	return key, nil
+}
+
+// checkParams returns the error of Get for p, whose key keyOf refused with keyErr (if it did):
+// Validate's, which names the problem, else keyErr.
+func checkParams(p reeflow.CreateSessionParams, keyErr error) error {
+	if err := p.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidSessionParams, err)
+	}
+	if keyErr != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidSessionParams, keyErr)
+	}
+	return nil
+}
+
+// checkTimes refuses the times that the cache chooses.
+func checkTimes(p reeflow.CreateSessionParams) error {
+	if !p.Expiration.IsZero() || !p.NotBefore.IsZero() {
+		return fmt.Errorf("%w: the cache chooses Expiration and NotBefore (see WithSessionLifetime): leave them zero", ErrInvalidSessionParams)
+	}
+	return nil
 }
 
 // reeflowNow is Reeflow's clock as this process last learned it.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -36,6 +37,12 @@ func (k cacheKey) String() string { return hex.EncodeToString(k[:]) }
 // tag (string, bool or number) then the string, the bool, or the float64's bits: no two
 // different params encode alike, whatever their strings hold. It is built in a buffer on the
 // stack, since a key is computed on every page view.
+//
+// keyOf refuses the numbers Validate refuses that would otherwise share a valid number's key: an
+// integer beyond ±(2^53−1), which converts to a float64 that is valid, and a json.Number that
+// reeflow does not take for the float it parses as. So no params that Validate refuses have the
+// key of params it accepts: a Cache that finds a key among the tokens it minted itself (each for
+// params it validated) need not validate again.
 func keyOf(p reeflow.CreateSessionParams) (cacheKey, error) {
 	var buf [512]byte
 	b := appendString(buf[:0], p.UserID)
@@ -97,10 +104,17 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case bool:
 		return appendBool(b, x), nil
 	case int:
-		return appendNumber(b, float64(x)), nil
+		return appendInteger(b, int64(x))
 	case float64:
 		return appendNumber(b, x), nil
 	case json.Number: // a string kind that travels as a number
+		if !strings.ContainsAny(string(x), ".eE") { // an integer to reeflow, as it parses them
+			n, err := x.Int64()
+			if err != nil {
+				return nil, errUnkeyedNumber
+			}
+			return appendInteger(b, n)
+		}
 		f, err := x.Float64()
 		return appendNumber(b, f), err
 	}
@@ -111,9 +125,12 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case reflect.Bool:
 		return appendBool(b, rv.Bool()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return appendNumber(b, float64(rv.Int())), nil // exact: Validate refused integers beyond ±(2^53−1)
+		return appendInteger(b, rv.Int())
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return appendNumber(b, float64(rv.Uint())), nil
+		if rv.Uint() > maxSafeInteger {
+			return nil, errUnkeyedNumber
+		}
+		return appendInteger(b, int64(rv.Uint()))
 	case reflect.Float32:
 		f, err := strconv.ParseFloat(strconv.FormatFloat(rv.Float(), 'g', -1, 32), 64)
 		return appendNumber(b, f), err
@@ -122,6 +139,18 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	}
 	// Validate accepts no other kind today; should it ever, refusing beats guessing a key.
 	return nil, fmt.Errorf("a %T has no cache key", v)
+}
+
+// maxSafeInteger is the largest integer that reeflow sends, and a float64 holds exactly.
+const maxSafeInteger = 1<<53 - 1
+
+var errUnkeyedNumber = errors.New("a number that reeflow refuses has no cache key")
+
+func appendInteger(b []byte, n int64) ([]byte, error) {
+	if n > maxSafeInteger || n < -maxSafeInteger {
+		return nil, errUnkeyedNumber
+	}
+	return appendNumber(b, float64(n)), nil // exact
 }
 
 func appendBool(b []byte, v bool) []byte {
