@@ -130,7 +130,7 @@ func appendValue(b []byte, v any) ([]byte, error) {
 		if rv.Uint() > maxSafeInteger {
 			return nil, errUnkeyedNumber
 		}
-		return appendInteger(b, int64(rv.Uint()))
+		return appendInteger(b, int64(rv.Uint())) //nolint:gosec // at most 2^53−1, checked above
 	case reflect.Float32:
 		f, err := strconv.ParseFloat(strconv.FormatFloat(rv.Float(), 'g', -1, 32), 64)
 		return appendNumber(b, f), err
