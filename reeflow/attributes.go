@@ -223,13 +223,13 @@ type attribute struct {
 	value any
 }
 
-// sortedAttributes checks the names of attrs and returns the attributes in canonical order (by
-// case-folded name, which is a total order once no two names fold to the same).
-func sortedAttributes(subject string, attrs Attributes) ([]attribute, error) {
+// sortedAttributes checks the names of attrs and appends the attributes to buf in canonical
+// order (by case-folded name, which is a total order once no two names fold to the same).
+func sortedAttributes(subject string, attrs Attributes, buf []attribute) ([]attribute, error) {
 	if len(attrs) > maxAttributes {
 		return nil, fmt.Errorf("%s attributes: %d of them, more than %d", subject, len(attrs), maxAttributes)
 	}
-	sorted := make([]attribute, 0, len(attrs))
+	sorted := buf[:0]
 	for name, value := range attrs {
 		if err := checkAttributeName(name); err != nil {
 			return nil, fmt.Errorf("%s attribute %s: %w", subject, quoteName(name), err)
@@ -295,17 +295,66 @@ func attributesBody(subject string, attrs Attributes) (*map[string]any, error) {
 	if len(attrs) == 0 {
 		return nil, nil
 	}
-	sorted, err := sortedAttributes(subject, attrs)
+	out := make(map[string]any, len(attrs))
+	err := checkAttributes(subject, attrs, func(name string, v attrValue) { out[name] = v.wire() })
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]any, len(sorted))
+	return &out, nil
+}
+
+// checkAttributes checks attrs, names first, then each value in canonical order (so that the
+// error is the same whatever the map's order), and hands each value to use. It allocates nothing
+// for a valid map of up to stackAttributes attributes: Validate runs on every page view that an
+// embedding handler serves.
+func checkAttributes(subject string, attrs Attributes, use func(name string, v attrValue)) error {
+	if len(attrs) == 0 || use == nil && validAttributes(attrs) {
+		return nil
+	}
+	var buf [stackAttributes]attribute
+	sorted, err := sortedAttributes(subject, attrs, buf[:])
+	if err != nil {
+		return err
+	}
 	for _, a := range sorted {
 		v, err := normalizeAttribute(a.value)
 		if err != nil {
-			return nil, fmt.Errorf("%s attribute %s: value %w", subject, quoteName(a.name), err)
+			return fmt.Errorf("%s attribute %s: value %w", subject, quoteName(a.name), err)
 		}
-		out[a.name] = v.wire()
+		if use != nil {
+			use(a.name, v)
+		}
 	}
-	return &out, nil
+	return nil
+}
+
+// stackAttributes is how many attributes checkAttributes sorts without allocating.
+const stackAttributes = 16
+
+// validAttributes is the quick path of checkAttributes: it reports whether attrs, at most
+// stackAttributes of them, are all valid, in map order and without sorting (names that differ
+// only by case are found pairwise). When it says no, the sorted path finds the error, the same
+// whatever the map's order.
+func validAttributes(attrs Attributes) bool {
+	if len(attrs) > stackAttributes {
+		return false
+	}
+	var seen [stackAttributes]string
+	n := 0
+	for name, value := range attrs {
+		if checkAttributeName(name) != nil {
+			return false
+		}
+		if _, err := normalizeAttribute(value); err != nil {
+			return false
+		}
+		for _, other := range seen[:n] {
+			if strings.EqualFold(name, other) {
+				return false
+			}
+		}
+		seen[n] = name
+		n++
+	}
+	return true
 }

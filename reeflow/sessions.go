@@ -53,8 +53,14 @@ type CreateSessionParams struct {
 // before Expiration, or an attribute Reeflow cannot carry (see Attributes). The error names the
 // problem, never an attribute's value.
 func (p CreateSessionParams) Validate() error {
-	_, err := createSessionBody(p)
-	return err
+	// The checks of createSessionBody, in its order, without building the body.
+	if err := checkSessionParams(p); err != nil {
+		return err
+	}
+	if err := checkAttributes("user", p.UserAttributes, nil); err != nil {
+		return err
+	}
+	return checkAttributes("organization", p.OrganizationAttributes, nil) // none without an organization
 }
 
 // Session is an embed session token for <reeflow-provider auth-token=…>. Its JSON is the wire

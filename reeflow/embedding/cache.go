@@ -121,18 +121,25 @@ func (c *Cache) Get(ctx context.Context, p reeflow.CreateSessionParams) (*reeflo
 	case ctx == nil: // the call's context would panic; bad input is an error here
 		return nil, errors.New("embedding: Cache.Get: nil context")
 	}
-	// First of all, before the key is computed: the key and the token minted must describe the
-	// same attributes, and the call may outlive this Get. Values are strings, bools and numbers
-	// (Validate refuses anything else), so copying the maps copies everything.
-	p.UserAttributes = maps.Clone(p.UserAttributes)
-	p.OrganizationAttributes = maps.Clone(p.OrganizationAttributes)
+	// Memory holds only tokens minted for params that passed Validate, and keyOf gives no params
+	// that Validate refuses the key of params it accepts (see keyOf): a memory hit needs no
+	// Validate. A miss is checked in full before anything else, the shared store included, which
+	// anyone may write in.
+	if key, err := keyOf(p); err == nil && p.Expiration.IsZero() && p.NotBefore.IsZero() {
+		if s, ok := c.memory.get(key); ok {
+			return &s, nil
+		}
+	}
 	key, err := cacheKeyOf(p)
 	if err != nil {
 		return nil, err
 	}
-	if s, ok := c.memory.get(key); ok {
-		return &s, nil
-	}
+	// The call may outlive this Get: it gets copies of the attribute maps, taken before Get
+	// returns and the caller may change them, so the token minted has the attributes of the key.
+	// Values are strings, bools and numbers (Validate refused anything else), so copying the maps
+	// copies everything.
+	p.UserAttributes = maps.Clone(p.UserAttributes)
+	p.OrganizationAttributes = maps.Clone(p.OrganizationAttributes)
 
 	c.mu.Lock()
 	f := c.flights[key]

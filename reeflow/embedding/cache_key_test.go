@@ -1,6 +1,7 @@
 package embedding_test
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"testing"
@@ -75,6 +76,11 @@ func TestCacheKeys(t *testing.T) {
 		"organization inside the user ID": {UserID: `u1","organization":"o1`, UserAttributes: base.UserAttributes},
 		"attributes inside a value":       {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"level": 1, "region": `eu","admin":true`}},
 		"a value inside a name":           {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{`level":1,"region`: "eu", "admin": true}},
+		// The same values in the same order under other names; the same letters split otherwise
+		// between a name and its value.
+		"a renamed attribute":              {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"level": 1, "zone": "eu", "admin": true}},
+		"a name running into its value":    {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"a": "bsc"}},
+		"the same letters split elsewhere": {UserID: "u1", OrganizationID: "o1", UserAttributes: reeflow.Attributes{"asb": "c"}},
 	}
 	tokens := map[string]string{baseToken: "base", noAttrs: "u9"}
 	for name, p := range different {
@@ -128,3 +134,49 @@ func TestCacheKeysFollowTheWireForFloats(t *testing.T) {
 	get(t, cache, limit(json.Number("-0.0")))
 	assert.Equal(t, 3, f.minted(), "and a json.Number -0")
 }
+
+// TestCacheRefusesNumbersThatLookLikeCachedOnes: the cache looks for a token before it validates
+// the params, so params that Validate refuses must never find a valid one's token: an integer
+// beyond ±(2^53−1) converts to a float64 that is valid, and a json.Number that reeflow refuses
+// may still parse as a float. Each gets Validate's error, and nothing is sent.
+func TestCacheRefusesNumbersThatLookLikeCachedOnes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	limit := func(v any) reeflow.CreateSessionParams {
+		return reeflow.CreateSessionParams{UserID: "u1", UserAttributes: reeflow.Attributes{"limit": v}}
+	}
+	get(t, cache, limit(float64(1<<60)))
+	get(t, cache, limit(16.0))
+	get(t, cache, limit(-1))
+	require.Equal(t, 3, f.minted())
+
+	for name, v := range map[string]any{
+		"int 2^60":            1 << 60,
+		"int64 -2^60":         int64(-1 << 60),
+		"uint64 2^60":         uint64(1 << 60),
+		"uint64 max":          uint64(math.MaxUint64), // -1 as an int64
+		"named int 2^60":      regionCode(1 << 60),
+		"json.Number 2^60":    json.Number("1152921504606846976"),
+		"json.Number in hex":  json.Number("0x1p4"),
+		"json.Number beyond":  json.Number("99999999999999999999"),
+		"named uint64 2^60":   level(1 << 60),
+		"float64 2^60 itself": float64(1 << 60), // the control: cached, no error
+	} {
+		p := limit(v)
+		sess, err := cache.Get(context.Background(), p)
+		if name == "float64 2^60 itself" {
+			require.NoError(t, err)
+			require.NotNil(t, sess)
+			continue
+		}
+		require.ErrorIs(t, err, embedding.ErrInvalidSessionParams, name)
+		require.Nil(t, sess, name)
+		validateErr := p.Validate()
+		require.Error(t, validateErr, name)
+		assert.EqualError(t, err, "embedding: invalid session parameters: "+validateErr.Error(), name)
+	}
+	assert.Equal(t, 3, f.minted(), "nothing was sent")
+}
+
+type level uint64

@@ -109,12 +109,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusInternalServerError, "", fmt.Errorf("resolve: %w", err))
 		return
 	}
-	// Checked here as well as by a Cache, so that a bug in resolve is the same 500 whatever the
-	// mint, one around client.Sessions.Create included.
-	if err := p.Validate(); err != nil {
-		h.fail(w, r, http.StatusInternalServerError, p.UserID, fmt.Errorf("resolve: %w: %w", ErrInvalidSessionParams, err))
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.budget)
 	sess, err := h.mint(ctx, p)
 	cancel()
@@ -122,15 +116,21 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = errors.New("mint returned no token")
 	}
 	if err != nil {
+		// Params that Validate refuses never reach Reeflow (a Cache and client.Sessions.Create
+		// both refuse them before sending): checked once mint failed, so that a bug in resolve is
+		// the same 500 whatever the mint, and a page view served from the cache pays nothing.
+		if verr := p.Validate(); verr != nil {
+			h.fail(w, r, http.StatusInternalServerError, p.UserID, fmt.Errorf("resolve: %w: %w", ErrInvalidSessionParams, verr))
+			return
+		}
 		h.mintFailed(w, r, p.UserID, err)
 		return
 	}
-	// Two strings always marshal.
-	body, _ := json.Marshal(tokenResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt.UTC().Format(time.RFC3339)})
+	// Encoded straight into the response, as it is on every page view: net/http sets the
+	// Content-Length of a body this short. Two strings always encode.
 	header.Set("Content-Type", "application/json")
-	header.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	_ = json.NewEncoder(w).Encode(tokenResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt.UTC().Format(time.RFC3339)})
 	h.log(r, slog.LevelDebug, http.StatusOK, p.UserID, nil, slog.Time("expires_at", sess.ExpiresAt))
 }
 

@@ -575,3 +575,20 @@ func TestStoreMemoryDefault(t *testing.T) {
 	assert.Equal(t, 1, embedding.CachedForTest(cache))
 	assert.Equal(t, http.MethodPost, f.srv.Requests()[0].Method)
 }
+
+// TestStoreIsNotAskedForInvalidParams: anyone may write in a shared store, so params that
+// Validate refuses are refused before the store is asked: no entry found there is handed out
+// for them.
+func TestStoreIsNotAskedForInvalidParams(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := newFakeStore(f.clock.Now)
+	cache := f.cache(t, embedding.WithStore(st))
+
+	_, err := cache.Get(context.Background(), reeflow.CreateSessionParams{UserID: strings.Repeat("u", 65)})
+	require.ErrorIs(t, err, embedding.ErrInvalidSessionParams)
+	assert.ErrorContains(t, err, "UserID is longer than 64 characters")
+	gets, sets, leases, _ := st.counts()
+	assert.Equal(t, [3]int{0, 0, 0}, [3]int{gets, sets, leases}, "the store was not asked")
+	assert.Zero(t, f.minted())
+}
