@@ -172,6 +172,10 @@ func cacheKeyOf(p reeflow.CreateSessionParams) (cacheKey, error) {
 	return key, nil
 }
 
+// maxDateSkew bounds the offset between Reeflow's clock and the local one that a Cache learns
+// from a Date header, as reeflow.WithMaxClockSkew's default does for HMAC signing.
+const maxDateSkew = 15 * time.Minute
+
 // reeflowNow is Reeflow's clock as this process last learned it: it dates the Expiration asked
 // for, never a token's freshness.
 func (c *Cache) reeflowNow() time.Time {
@@ -386,11 +390,21 @@ func (c *Cache) mint(ctx context.Context, key cacheKey, storeKey string, p reefl
 	}
 	local := c.now()
 	e := cacheEntry{session: *sess, mintedAt: local.Add(time.Duration(c.skew.Load()))}
-	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+	// A Date further off than any sane clock (a proxy's, a forged one) is not learned: it would
+	// date every later Expiration wrongly, and hold this token far past its life.
+	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil && date.Sub(local).Abs() <= maxDateSkew {
 		c.skew.Store(int64(date.Sub(local)))
 		e.mintedAt = date
 	}
+	life := e.session.ExpiresAt.Sub(e.mintedAt)
+	if life <= 0 {
+		return reeflow.Session{}, fmt.Errorf("embedding: Reeflow's session token has already expired (expires_at %s, Reeflow's time %s)",
+			e.session.ExpiresAt.UTC().Format(time.RFC3339), e.mintedAt.UTC().Format(time.RFC3339))
+	}
 	hold := e.hold(c.margin)
+	if life > maxSessionLifetime+maxDateSkew {
+		hold = 0 // a lifetime Reeflow never gives: handed out once, never kept
+	}
 	c.memory.set(key, e.session, hold)
 	if storeKey != "" && hold > 0 {
 		sctx, cancel := c.storeContext(ctx)

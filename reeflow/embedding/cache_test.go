@@ -721,3 +721,46 @@ func TestCacheMaxRetries(t *testing.T) {
 	assert.NotEmpty(t, sess.Token)
 	assert.Equal(t, 2, f.minted())
 }
+
+// TestCacheIgnoresADateFarFromTheLocalClock: one answer whose Date is hours off (a proxy's, a
+// forged one) neither dates the Expiration of later calls (Reeflow would refuse them all) nor
+// holds its token past its life.
+func TestCacheIgnoresADateFarFromTheLocalClock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t, embedding.WithSessionLifetime(time.Hour))
+	f.srv.SetClock(func() time.Time { return f.clock.Now().Add(-2 * time.Hour) })
+	first := get(t, cache, alice)
+	f.srv.SetClock(f.clock.Now)
+
+	_, err := cache.Get(context.Background(), reeflow.CreateSessionParams{UserID: "bob"})
+	require.NoError(t, err, "the next Expiration is dated by a sane clock")
+	f.clock.Advance(56 * time.Minute)
+	assert.NotEqual(t, first.Token, get(t, cache, alice).Token, "the token was held for its life, not two hours more")
+}
+
+// TestCacheRefusesAnExpiredToken: a token that expired before Reeflow's answer was sent is an
+// error, not a 200 the page cannot use, and is never kept.
+func TestCacheRefusesAnExpiredToken(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	f.srv.SetClock(func() time.Time { return f.clock.Now().Add(-2 * time.Hour) }) // expires_at an hour ago, by the local clock
+	_, err := cache.Get(context.Background(), alice)
+	require.ErrorContains(t, err, "session token has already expired")
+	_, err = cache.Get(context.Background(), alice)
+	require.Error(t, err)
+	assert.Equal(t, 2, f.minted(), "nothing was kept")
+}
+
+// TestCacheDoesNotKeepATokenWithAnImpossibleLife: a token that would last longer than Reeflow
+// ever lets one last, by the local clock, is handed out once and not kept.
+func TestCacheDoesNotKeepATokenWithAnImpossibleLife(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cache := f.cache(t)
+	f.srv.SetClock(func() time.Time { return f.clock.Now().Add(48 * time.Hour) })
+	get(t, cache, alice)
+	get(t, cache, alice)
+	assert.Equal(t, 2, f.minted())
+}
