@@ -188,7 +188,7 @@ func (c *Cache) reeflowNow() time.Time {
 func (c *Cache) lookup(ctx context.Context, key cacheKey, storeKey string) (reeflow.Session, bool, error) {
 	sctx, cancel := c.storeContext(ctx)
 	defer cancel()
-	b, ttl, err := c.store.Get(sctx, storeKey)
+	b, ttl, err := storeGet(sctx, c.store, storeKey)
 	if err != nil {
 		c.storeFailed(ctx, "embedding: session store Get failed: minting instead", err)
 		return reeflow.Session{}, false, err
@@ -197,7 +197,7 @@ func (c *Cache) lookup(ctx context.Context, key cacheKey, storeKey string) (reef
 	if b == nil {
 		return reeflow.Session{}, false, nil
 	}
-	e, err := decodeEntry(b)
+	e, err := decodeEntry(b, key)
 	if err != nil {
 		c.log(ctx, slog.LevelWarn, "embedding: session store holds a bad entry: minting instead", slog.String("error", err.Error()))
 		return reeflow.Session{}, false, nil
@@ -347,7 +347,7 @@ func (c *Cache) fetch(ctx context.Context, key cacheKey, p reeflow.CreateSession
 // mintHolding mints key's token while holding its lease, unless another instance stored it
 // between the miss and the lease.
 func (c *Cache) mintHolding(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams, release func()) (reeflow.Session, error) {
-	defer release()
+	defer c.release(ctx, release)
 	s, ok, err := c.lookup(ctx, key, storeKey)
 	switch {
 	case err != nil:
@@ -370,7 +370,7 @@ const (
 func (c *Cache) lease(ctx context.Context, key string) (func(), bool, error) {
 	sctx, cancel := c.storeContext(ctx)
 	defer cancel()
-	release, granted, err := c.store.Lease(sctx, key, c.budget)
+	release, granted, err := storeLease(sctx, c.store, key, c.budget)
 	if err == nil && granted && release == nil {
 		err = errors.New("the store granted a lease without a release function")
 	}
@@ -409,7 +409,7 @@ func (c *Cache) mint(ctx context.Context, key cacheKey, storeKey string, p reefl
 	if storeKey != "" && hold > 0 {
 		sctx, cancel := c.storeContext(ctx)
 		defer cancel()
-		if err := c.store.Set(sctx, storeKey, e.encode(), hold); err != nil {
+		if err := storeSet(sctx, c.store, storeKey, e.encode(key), hold); err != nil {
 			c.storeFailed(ctx, "embedding: session store Set failed: the token is not shared", err)
 		} else {
 			c.storeAnswered(ctx)
@@ -471,5 +471,43 @@ func (c *Cache) Format(f fmt.State, _ rune) {
 		_, _ = fmt.Fprintf(f, "embedding.Cache{Cached:%d Max:%d RefreshMargin:%s}", c.memory.len(), c.memory.max, c.margin)
 	default:
 		_, _ = fmt.Fprintf(f, "embedding.Cache{Cached:%d Max:%d Store:%T RefreshMargin:%s}", c.memory.len(), c.memory.max, c.store, c.margin)
+	}
+}
+
+// A Store is the application's code, or a library's: one that panics is a store that failed,
+// logged and left out like any other, never a failed page view or a lost token.
+
+func storeGet(ctx context.Context, st Store, key string) (b []byte, ttl time.Duration, err error) {
+	defer recoverStore(&err, "Get")
+	return st.Get(ctx, key)
+}
+
+func storeSet(ctx context.Context, st Store, key string, value []byte, ttl time.Duration) (err error) {
+	defer recoverStore(&err, "Set")
+	return st.Set(ctx, key, value, ttl)
+}
+
+func storeLease(ctx context.Context, st Store, key string, ttl time.Duration) (release func(), granted bool, err error) {
+	defer recoverStore(&err, "Lease")
+	return st.Lease(ctx, key, ttl)
+}
+
+// release gives a lease back; a release that panics is logged.
+func (c *Cache) release(ctx context.Context, release func()) {
+	var err error
+	func() {
+		defer recoverStore(&err, "Lease's release")
+		release()
+	}()
+	if err != nil {
+		c.storeFailed(ctx, "embedding: session store lease release failed", err)
+	}
+}
+
+// recoverStore turns a Store's panic into *err. The panic's value may hold anything: only its
+// type is named.
+func recoverStore(err *error, op string) {
+	if v := recover(); v != nil {
+		*err = fmt.Errorf("embedding: Store.%s panicked (%T)", op, v)
 	}
 }

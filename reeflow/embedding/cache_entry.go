@@ -1,6 +1,7 @@
 package embedding
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"time"
@@ -16,27 +17,41 @@ type cacheEntry struct {
 }
 
 // entryVersion starts every encoded entry, so that a later format can tell old entries apart.
-const entryVersion = 1
+const entryVersion = 2
 
-// encode returns version, expiry and minting time (Unix nanoseconds, big-endian) and the token.
-func (e cacheEntry) encode() []byte {
-	b := make([]byte, 0, 17+len(e.session.Token))
+// entryHeader is the version, the key the entry was stored under, the expiry and the minting
+// time.
+const entryHeader = 1 + len(cacheKey{}) + 8 + 8
+
+// encode returns version, key, expiry and minting time (Unix nanoseconds, big-endian) and the
+// token. The key binds the entry to the params it was minted for: a store that hands back
+// another key's value (a bug, a mix-up) gives a miss, never another user's token.
+func (e cacheEntry) encode(key cacheKey) []byte {
+	b := make([]byte, 0, entryHeader+len(e.session.Token))
 	b = append(b, entryVersion)
+	b = append(b, key[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.session.ExpiresAt.UnixNano())) //nolint:gosec // a round trip through uint64 keeps every int64
 	b = binary.BigEndian.AppendUint64(b, uint64(e.mintedAt.UnixNano()))          //nolint:gosec // as above
 	return append(b, e.session.Token...)
 }
 
-var errBadEntry = errors.New("not a session entry of this version")
+var (
+	errBadEntry   = errors.New("not a session entry of this version")
+	errEntryOfKey = errors.New("a session entry stored for other params")
+)
 
-func decodeEntry(b []byte) (cacheEntry, error) {
-	if len(b) <= 17 || b[0] != entryVersion {
+func decodeEntry(b []byte, key cacheKey) (cacheEntry, error) {
+	if len(b) <= entryHeader || b[0] != entryVersion {
 		return cacheEntry{}, errBadEntry
 	}
-	expires := int64(binary.BigEndian.Uint64(b[1:9])) //nolint:gosec // the round trip of encode
-	minted := int64(binary.BigEndian.Uint64(b[9:17])) //nolint:gosec // as above
+	if !bytes.Equal(b[1:1+len(key)], key[:]) {
+		return cacheEntry{}, errEntryOfKey
+	}
+	b = b[1+len(key):]
+	expires := int64(binary.BigEndian.Uint64(b[0:8])) //nolint:gosec // the round trip of encode
+	minted := int64(binary.BigEndian.Uint64(b[8:16])) //nolint:gosec // as above
 	return cacheEntry{
-		session:  reeflow.Session{Token: string(b[17:]), ExpiresAt: time.Unix(0, expires).UTC()},
+		session:  reeflow.Session{Token: string(b[16:]), ExpiresAt: time.Unix(0, expires).UTC()},
 		mintedAt: time.Unix(0, minted).UTC(),
 	}, nil
 }

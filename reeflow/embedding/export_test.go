@@ -45,8 +45,12 @@ func StoreKeyForTest(p reeflow.CreateSessionParams) string {
 	return hex.EncodeToString(key[:])
 }
 
-// EncodeEntryForTest encodes s as a Cache stores it, minted at Reeflow's time mintedAt: what
-// another instance would have stored.
-func EncodeEntryForTest(s reeflow.Session, mintedAt time.Time) []byte {
-	return cacheEntry{session: s, mintedAt: mintedAt}.encode()
+// EncodeEntryForTest encodes s as a Cache stores it for p, minted at Reeflow's time mintedAt:
+// what another instance would have stored.
+func EncodeEntryForTest(p reeflow.CreateSessionParams, s reeflow.Session, mintedAt time.Time) []byte {
+	key, err := cacheKeyOf(p)
+	if err != nil {
+		panic(err)
+	}
+	return cacheEntry{session: s, mintedAt: mintedAt}.encode(key)
 }

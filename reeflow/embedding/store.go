@@ -15,8 +15,9 @@ import (
 //
 // A Store is called from concurrent requests, so it must be safe for concurrent use, and it
 // must honour the context's deadline: the Cache bounds each call (see WithPageViewBudget) and
-// takes a call that fails or times out as a miss, then mints directly. A page view never fails
-// because of its Store. A value passed to Set, or returned by Get, is not changed afterwards by
+// takes a call that fails, times out or panics as a miss, then mints directly. A page view never
+// fails because of its Store. Each value is bound to its key: a Store that hands back another
+// key's value gives a miss, never another user's token. A value passed to Set, or returned by Get, is not changed afterwards by
 // whoever passed it.
 type Store interface {
 	// Get returns the value stored under key and how long it has left to live, or a nil value

@@ -226,7 +226,7 @@ func TestStoreTokenMintedWhileWaitingForTheLease(t *testing.T) {
 	otherInstance := newFixture(t)
 	minted, err := otherInstance.client.Sessions.Create(context.Background(), alice)
 	require.NoError(t, err)
-	st.put(embedding.StoreKeyForTest(alice), embedding.EncodeEntryForTest(*minted, f.clock.Now()), time.Hour)
+	st.put(embedding.StoreKeyForTest(alice), embedding.EncodeEntryForTest(alice, *minted, f.clock.Now()), time.Hour)
 	go func() {
 		for range st.polled { // drain the looks that follow
 		}
@@ -329,7 +329,7 @@ func TestStoreSecondLookAfterTheLease(t *testing.T) {
 	otherInstance := newFixture(t)
 	minted, err := otherInstance.client.Sessions.Create(context.Background(), alice)
 	require.NoError(t, err)
-	st.put(embedding.StoreKeyForTest(alice), embedding.EncodeEntryForTest(*minted, f.clock.Now()), time.Hour)
+	st.put(embedding.StoreKeyForTest(alice), embedding.EncodeEntryForTest(alice, *minted, f.clock.Now()), time.Hour)
 	close(st.leaseGate)
 	got := recv(t, done, "the token")
 	require.NoError(t, got.err)
@@ -540,27 +540,62 @@ func TestStoreFleetMintsOnce(t *testing.T) {
 	assert.Equal(t, 1, f.minted())
 }
 
-// TestStoreLeasePanic: a Store that panics is a minting error like any other panic.
-func TestStoreLeasePanic(t *testing.T) {
+// TestStorePanics: a Store that panics, in any call, is a store that failed: logged (its
+// panic's type, never its value), left out, and the page view still gets its token.
+func TestStorePanics(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	cache := f.cache(t, embedding.WithStore(panickingStore{}), embedding.WithLogger(nil))
-	_, err := cache.Get(context.Background(), alice)
-	require.EqualError(t, err, "embedding: minting a session token panicked: string")
-	assert.Zero(t, f.minted())
+	for _, where := range []string{"Get", "Set", "Lease", "Lease's release"} {
+		f := newFixture(t)
+		sink := &testlog.Sink{}
+		cache := f.cache(t, embedding.WithStore(panickingStore{where}), embedding.WithLogger(sink.Logger()))
+		sess, err := cache.Get(context.Background(), alice)
+		require.NoError(t, err, where)
+		assert.NotEmpty(t, sess.Token, where)
+		assert.Equal(t, 1, f.minted(), where)
+		assert.Contains(t, sink.String(), "embedding: Store."+where+" panicked (string)", where)
+		assert.NotContains(t, sink.String(), "hunter2", where)
+	}
 }
 
-type panickingStore struct{}
+// panickingStore panics in the call named where, with a value that holds a secret.
+type panickingStore struct{ where string }
 
-func (panickingStore) Get(context.Context, string) ([]byte, time.Duration, error) {
+func (s panickingStore) Get(context.Context, string) ([]byte, time.Duration, error) {
+	s.panicIn("Get")
 	return nil, 0, nil
 }
-func (panickingStore) Set(context.Context, string, []byte, time.Duration) error {
+
+func (s panickingStore) Set(context.Context, string, []byte, time.Duration) error {
+	s.panicIn("Set")
 	return nil
 }
 
-func (panickingStore) Lease(context.Context, string, time.Duration) (func(), bool, error) {
-	panic("redis password hunter2")
+func (s panickingStore) Lease(context.Context, string, time.Duration) (func(), bool, error) {
+	s.panicIn("Lease")
+	return func() { s.panicIn("Lease's release") }, true, nil
+}
+
+func (s panickingStore) panicIn(call string) {
+	if s.where == call {
+		panic("redis password hunter2")
+	}
+}
+
+// TestStoreValueOfAnotherKeyIsAMiss: a store that hands back the value stored for other params
+// (a bug, a mix-up) gives a miss, never another user's token.
+func TestStoreValueOfAnotherKeyIsAMiss(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := newFakeStore(f.clock.Now)
+	admin := reeflow.CreateSessionParams{UserID: "admin", UserAttributes: reeflow.Attributes{"role": "admin"}}
+	minted, err := f.client.Sessions.Create(context.Background(), admin)
+	require.NoError(t, err)
+	st.put(embedding.StoreKeyForTest(alice), embedding.EncodeEntryForTest(admin, *minted, f.clock.Now()), time.Hour)
+	sess := get(t, f.cache(t, embedding.WithStore(st), embedding.WithLogger(nil)), alice)
+	assert.NotEqual(t, minted.Token, sess.Token)
+	claims, err := f.srv.ParseSessionToken(sess.Token)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", claims.UserID)
 }
 
 // TestStoreMemoryDefaultGrantsEveryLease: without WithStore the cache needs no lease from
