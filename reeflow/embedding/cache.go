@@ -33,12 +33,12 @@ import (
 //     a rate-limited call fails at once, and the page can ask again.
 //   - An error is returned to every caller that waited for the call, and is never cached: the
 //     next Get tries again. A panic while minting (in a credentials provider, a request editor,
-//     a transport, a Store, a log handler) is an error for every waiter, and is logged.
+//     a transport, a log handler) is an error for every waiter, and is logged.
 //   - Tokens are kept in this process's memory, at most WithMaxCachedSessions of them (default
 //     10,000), the least recently used evicted first. WithStore adds a second tier that every
 //     instance of an application shares, so that a fleet mints one token per user: a token
-//     missing from memory is looked for there before it is minted. A Store that fails or stalls
-//     is logged (once, until it answers again), left alone for a second, and bypassed: a page
+//     missing from memory is looked for there before it is minted. A Store that fails, stalls
+//     past its context or panics is logged (once, until it answers again), left alone for a second, and bypassed: a page
 //     view never fails because of it, and the token minted instead stays in memory.
 //
 // Create one per reeflow.Client with NewCache, and share it. Printing a Cache shows its size,
@@ -199,11 +199,23 @@ func (c *Cache) lookup(ctx context.Context, key cacheKey, storeKey string) (reef
 	}
 	e, err := decodeEntry(b, key)
 	if err != nil {
-		c.log(ctx, slog.LevelWarn, "embedding: session store holds a bad entry: minting instead", slog.String("error", err.Error()))
+		level := slog.LevelWarn
+		if b[0] != entryVersion {
+			level = slog.LevelDebug // another version's entry: a rolling deploy, not a fault
+		}
+		c.log(ctx, level, "embedding: session store holds a bad entry: minting instead", slog.String("error", err.Error()))
 		return reeflow.Session{}, false, nil
 	}
-	// The store's countdown, which no clock's offset touches, ends at the refresh time.
-	if ttl <= 0 {
+	// The store's countdown, which no clock's offset touches, ends at the refresh time; the
+	// entry's own times bound it too, in case the store counts coarsely or wrongly.
+	if !e.plausible() {
+		c.log(ctx, slog.LevelWarn, "embedding: session store holds an entry with an impossible lifetime: minting instead")
+		return reeflow.Session{}, false, nil
+	}
+	ttl = min(ttl, e.hold(c.margin))
+	// A safety net against a store that counts wrongly: a token expired by this instance's
+	// estimate of Reeflow's clock is not taken, whatever the countdown says.
+	if ttl <= 0 || !c.reeflowNow().Before(e.session.ExpiresAt) {
 		return reeflow.Session{}, false, nil
 	}
 	c.memory.set(key, e.session, ttl)
@@ -347,7 +359,8 @@ func (c *Cache) fetch(ctx context.Context, key cacheKey, p reeflow.CreateSession
 // mintHolding mints key's token while holding its lease, unless another instance stored it
 // between the miss and the lease.
 func (c *Cache) mintHolding(ctx context.Context, key cacheKey, storeKey string, p reeflow.CreateSessionParams, release func()) (reeflow.Session, error) {
-	defer c.release(ctx, release)
+	// Given back off the page view's path: a slow release must not hold a token already minted.
+	defer func() { go c.release(context.WithoutCancel(ctx), release) }()
 	s, ok, err := c.lookup(ctx, key, storeKey)
 	switch {
 	case err != nil:
@@ -390,20 +403,28 @@ func (c *Cache) mint(ctx context.Context, key cacheKey, storeKey string, p reefl
 	}
 	local := c.now()
 	e := cacheEntry{session: *sess, mintedAt: local.Add(time.Duration(c.skew.Load()))}
-	// A Date further off than any sane clock (a proxy's, a forged one) is not learned: it would
-	// date every later Expiration wrongly, and hold this token far past its life.
-	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil && date.Sub(local).Abs() <= maxDateSkew {
-		c.skew.Store(int64(date.Sub(local)))
+	trusted := true
+	if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		// The token's life is Reeflow's own statement: expires_at against its Date, whatever the
+		// local clock says. The offset is learned only within a sane bound: a Date further off
+		// (a proxy's, a forged one, or a local clock far wrong) would date every later
+		// Expiration wrongly, so it is not learned, and the token is not kept.
 		e.mintedAt = date
+		if off := date.Sub(local); off.Abs() <= maxDateSkew {
+			c.skew.Store(int64(off))
+		} else {
+			trusted = false
+			c.log(ctx, slog.LevelWarn, "embedding: Reeflow's Date is far from the local clock: the token is not kept",
+				slog.Duration("offset", off))
+		}
 	}
-	life := e.session.ExpiresAt.Sub(e.mintedAt)
-	if life <= 0 {
-		return reeflow.Session{}, fmt.Errorf("embedding: Reeflow's session token has already expired (expires_at %s, Reeflow's time %s)",
+	if !e.session.ExpiresAt.After(e.mintedAt) {
+		return reeflow.Session{}, fmt.Errorf("embedding: Reeflow's session token had expired when it was sent (expires_at %s, Reeflow's time %s)",
 			e.session.ExpiresAt.UTC().Format(time.RFC3339), e.mintedAt.UTC().Format(time.RFC3339))
 	}
-	hold := e.hold(c.margin)
-	if life > maxSessionLifetime+maxDateSkew {
-		hold = 0 // a lifetime Reeflow never gives: handed out once, never kept
+	hold := 0 * time.Second
+	if trusted && e.plausible() {
+		hold = e.hold(c.margin)
 	}
 	c.memory.set(key, e.session, hold)
 	if storeKey != "" && hold > 0 {
@@ -474,22 +495,62 @@ func (c *Cache) Format(f fmt.State, _ rune) {
 	}
 }
 
-// A Store is the application's code, or a library's: one that panics is a store that failed,
-// logged and left out like any other, never a failed page view or a lost token.
+// A Store is the application's code, or a library's: one that panics, or blocks past its
+// context, is a store that failed, logged and left out like any other, never a failed page view
+// or a lost token.
 
-func storeGet(ctx context.Context, st Store, key string) (b []byte, ttl time.Duration, err error) {
-	defer recoverStore(&err, "Get")
-	return st.Get(ctx, key)
+func storeGet(ctx context.Context, st Store, key string) ([]byte, time.Duration, error) {
+	type got struct {
+		b   []byte
+		ttl time.Duration
+	}
+	r, err := callStore(ctx, "Get", func() (got, error) {
+		b, ttl, err := st.Get(ctx, key)
+		return got{b, ttl}, err
+	})
+	return r.b, r.ttl, err
 }
 
-func storeSet(ctx context.Context, st Store, key string, value []byte, ttl time.Duration) (err error) {
-	defer recoverStore(&err, "Set")
-	return st.Set(ctx, key, value, ttl)
+func storeSet(ctx context.Context, st Store, key string, value []byte, ttl time.Duration) error {
+	_, err := callStore(ctx, "Set", func() (struct{}, error) { return struct{}{}, st.Set(ctx, key, value, ttl) })
+	return err
 }
 
-func storeLease(ctx context.Context, st Store, key string, ttl time.Duration) (release func(), granted bool, err error) {
-	defer recoverStore(&err, "Lease")
-	return st.Lease(ctx, key, ttl)
+func storeLease(ctx context.Context, st Store, key string, ttl time.Duration) (func(), bool, error) {
+	type lease struct {
+		release func()
+		granted bool
+	}
+	r, err := callStore(ctx, "Lease", func() (lease, error) {
+		release, granted, err := st.Lease(ctx, key, ttl)
+		return lease{release, granted}, err
+	})
+	return r.release, r.granted, err
+}
+
+// callStore runs call, a Store's method, and returns when it does or when ctx ends, whichever
+// comes first: a Store that ignores its context costs a goroutine until it returns, never the
+// page view. A panic in call is its error; the panic's value may hold anything, so only its type
+// is named. A lease granted after ctx ended is not given back: it expires with its ttl.
+func callStore[T any](ctx context.Context, op string, call func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() { done <- r }()
+		defer recoverStore(&r.err, op)
+		r.v, r.err = call()
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, fmt.Errorf("embedding: Store.%s: %w", op, context.Cause(ctx))
+	}
 }
 
 // release gives a lease back; a release that panics is logged.

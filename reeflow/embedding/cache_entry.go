@@ -64,6 +64,13 @@ func (e cacheEntry) hold(margin time.Duration) time.Duration {
 	return e.refreshAt(margin).Sub(e.mintedAt) - dateResolution
 }
 
+// plausible reports whether the token's life, from its minting to its expiry by Reeflow's clock,
+// is one Reeflow gives: more than nothing, at most a day (and the clocks' bound).
+func (e cacheEntry) plausible() bool {
+	life := e.session.ExpiresAt.Sub(e.mintedAt)
+	return life > 0 && life <= maxSessionLifetime+maxDateSkew
+}
+
 // dateResolution is the resolution of an HTTP Date header.
 const dateResolution = time.Second
 

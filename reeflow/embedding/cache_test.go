@@ -739,18 +739,53 @@ func TestCacheIgnoresADateFarFromTheLocalClock(t *testing.T) {
 	assert.NotEqual(t, first.Token, get(t, cache, alice).Token, "the token was held for its life, not two hours more")
 }
 
-// TestCacheRefusesAnExpiredToken: a token that expired before Reeflow's answer was sent is an
-// error, not a 200 the page cannot use, and is never kept.
+// TestCacheRefusesAnExpiredToken: a token that had expired when Reeflow sent it (expires_at not
+// after its Date) is an error, not a 200 the page cannot use, and is never kept.
 func TestCacheRefusesAnExpiredToken(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	f.srv.Handle(http.MethodPost, "/sessions", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		now := f.clock.Now()
+		w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = fmt.Fprintf(w, `{"token":"tok","expires_at":%q}`, now.Add(-time.Minute).UTC().Format(time.RFC3339))
+	}))
 	cache := f.cache(t)
-	f.srv.SetClock(func() time.Time { return f.clock.Now().Add(-2 * time.Hour) }) // expires_at an hour ago, by the local clock
 	_, err := cache.Get(context.Background(), alice)
-	require.ErrorContains(t, err, "session token has already expired")
+	require.ErrorContains(t, err, "session token had expired when it was sent")
 	_, err = cache.Get(context.Background(), alice)
-	require.Error(t, err)
-	assert.Equal(t, 2, f.minted(), "nothing was kept")
+	require.Error(t, err, "nothing was kept")
+}
+
+// TestCacheWithALocalClockFarOff: a local clock far from Reeflow's (beyond the bound a Date is
+// learned within) neither serves a token past its life nor fails the page view: the token, good
+// by Reeflow's own Date and expires_at, is handed out and not kept.
+func TestCacheWithALocalClockFarOff(t *testing.T) {
+	t.Parallel()
+	for name, off := range map[string]time.Duration{"local clock 30 min behind": 30 * time.Minute, "local clock 2 h ahead": -2 * time.Hour} {
+		f := newFixture(t)
+		f.srv.SetClock(func() time.Time { return f.clock.Now().Add(off) })
+		cache := f.cache(t, embedding.WithLogger(nil))
+		get(t, cache, alice)
+		get(t, cache, alice)
+		assert.Equal(t, 2, f.minted(), name+": each token handed out once, none kept")
+	}
+}
+
+// TestStoreEntryBoundsTheStoresTTL: a store whose countdown is longer than the entry's own life
+// (a coarse or wrong store) does not make the cache hand out the token once it has expired.
+func TestStoreEntryBoundsTheStoresTTL(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := newFakeStore(f.clock.Now)
+	minted := reeflow.Session{Token: "stored-token", ExpiresAt: f.clock.Now().Add(10 * time.Minute)}
+	st.put(embedding.StoreKeyForTest(alice), embedding.EncodeEntryForTest(alice, minted, f.clock.Now()), time.Hour)
+	cache := f.cache(t, embedding.WithStore(st), embedding.WithLogger(nil))
+	assert.Equal(t, "stored-token", get(t, cache, alice).Token)
+	f.clock.Advance(11 * time.Minute) // expired a minute ago; the store says 49 minutes are left
+	assert.NotEqual(t, "stored-token", get(t, cache, alice).Token)
+	assert.Equal(t, 1, f.minted())
 }
 
 // TestCacheDoesNotKeepATokenWithAnImpossibleLife: a token that would last longer than Reeflow

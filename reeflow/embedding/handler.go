@@ -32,8 +32,10 @@ import (
 // or a credential (the log has the details):
 //   - a method not allowed (see WithAllowedMethods): 405, with Allow;
 //   - resolve returns an error matching ErrNotLoggedIn: 401; any other error: 500;
-//   - resolve returns parameters that reeflow.CreateSessionParams.Validate refuses, or that mint
-//     refuses with ErrInvalidSessionParams (a bug in resolve): 500;
+//   - resolve returns parameters that reeflow.CreateSessionParams.Validate refuses, and mint
+//     fails (a Cache's Get and client.Sessions.Create both refuse them before sending; a mint of
+//     your own that accepts them is answered as it answers), or mint refuses them with
+//     ErrInvalidSessionParams (a bug in resolve): 500;
 //   - Reeflow rate-limits (reeflow.ErrRateLimited): 503, with Retry-After from Reeflow's (capped
 //     at an hour; 5 s if none);
 //   - any other mint failure (Reeflow's errors, the network, the budget spent), or no token: 502.

@@ -552,7 +552,10 @@ func TestStorePanics(t *testing.T) {
 		require.NoError(t, err, where)
 		assert.NotEmpty(t, sess.Token, where)
 		assert.Equal(t, 1, f.minted(), where)
-		assert.Contains(t, sink.String(), "embedding: Store."+where+" panicked (string)", where)
+		// A lease is given back after the page view is served: its log line may come later.
+		assert.Eventually(t, func() bool {
+			return strings.Contains(sink.String(), "embedding: Store."+where+" panicked (string)")
+		}, 10*time.Second, time.Millisecond, where)
 		assert.NotContains(t, sink.String(), "hunter2", where)
 	}
 }
@@ -626,4 +629,91 @@ func TestStoreIsNotAskedForInvalidParams(t *testing.T) {
 	gets, sets, leases, _ := st.counts()
 	assert.Equal(t, [3]int{0, 0, 0}, [3]int{gets, sets, leases}, "the store was not asked")
 	assert.Zero(t, f.minted())
+}
+
+// TestStoreSlowReleaseDoesNotHoldThePageView: a lease given back slowly does not keep a page view
+// whose token is minted from being answered.
+func TestStoreSlowReleaseDoesNotHoldThePageView(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	gate := make(chan struct{})
+	released := make(chan struct{})
+	st := slowReleaseStore{Store: newFakeStore(f.clock.Now), gate: gate, released: released}
+	cache := f.cache(t, embedding.WithStore(st), embedding.WithLogger(nil))
+	type result struct {
+		sess *reeflow.Session
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sess, err := cache.Get(context.Background(), alice)
+		done <- result{sess, err}
+	}()
+	var got result
+	select {
+	case got = <-done:
+	case <-time.After(10 * time.Second):
+		close(gate)
+		t.Fatal("the page view waited for the lease to be given back")
+	}
+	require.NoError(t, got.err, "answered while the release still waits")
+	assert.NotEmpty(t, got.sess.Token)
+	close(gate)
+	select {
+	case <-released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the lease was never given back")
+	}
+}
+
+// slowReleaseStore's releases wait for gate, then close released.
+type slowReleaseStore struct {
+	embedding.Store
+	gate, released chan struct{}
+}
+
+func (s slowReleaseStore) Lease(ctx context.Context, key string, ttl time.Duration) (func(), bool, error) {
+	release, granted, err := s.Store.Lease(ctx, key, ttl)
+	if !granted || err != nil {
+		return release, granted, err
+	}
+	return func() { <-s.gate; release(); close(s.released) }, true, nil
+}
+
+// TestStoreThatIgnoresItsContext: a Store whose calls block past their context (against its
+// contract) is a store that failed: the page view still gets its token, within its budget.
+func TestStoreThatIgnoresItsContext(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	unblock := make(chan struct{})
+	defer close(unblock) // the stuck calls return before goleak looks
+	st := blockingStore{unblock}
+	cache := f.cache(t, embedding.WithStore(st), embedding.WithLogger(nil), embedding.WithPageViewBudget(time.Second))
+	done := make(chan error, 1)
+	go func() { _, err := cache.Get(context.Background(), alice); done <- err }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the page view waited for a Store that ignores its context")
+	}
+	assert.Equal(t, 1, f.minted())
+}
+
+// blockingStore's calls wait for unblock, whatever their context says.
+type blockingStore struct{ unblock chan struct{} }
+
+func (s blockingStore) Get(context.Context, string) ([]byte, time.Duration, error) {
+	<-s.unblock
+	return nil, 0, nil
+}
+
+func (s blockingStore) Set(context.Context, string, []byte, time.Duration) error {
+	<-s.unblock
+	return nil
+}
+
+func (s blockingStore) Lease(context.Context, string, time.Duration) (func(), bool, error) {
+	<-s.unblock
+	return func() {}, true, nil
 }
