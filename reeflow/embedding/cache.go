@@ -200,7 +200,7 @@ func (c *Cache) lookup(ctx context.Context, key cacheKey, storeKey string) (reef
 	e, err := decodeEntry(b, key)
 	if err != nil {
 		level := slog.LevelWarn
-		if b[0] != entryVersion {
+		if len(b) > 0 && b[0] != entryVersion {
 			level = slog.LevelDebug // another version's entry: a rolling deploy, not a fault
 		}
 		c.log(ctx, level, "embedding: session store holds a bad entry: minting instead", slog.String("error", err.Error()))
