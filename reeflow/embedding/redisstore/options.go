@@ -3,6 +3,7 @@ package redisstore
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,9 @@ func WithSealingKeys(current []byte, previous ...[]byte) Option {
 		for i, k := range keys {
 			if len(k) != SealingKeySize {
 				return fmt.Errorf("key %d is %d bytes long, want %d (from crypto/rand)", i, len(k), SealingKeySize)
+			}
+			if subtle.ConstantTimeCompare(k, make([]byte, SealingKeySize)) == 1 {
+				return fmt.Errorf("key %d is all zero bytes: a key made but never filled (use crypto/rand)", i)
 			}
 		}
 		c.keys = keys

@@ -20,10 +20,16 @@ import (
 type Store struct {
 	client redis.UniversalClient
 	prefix string
-	aeads  []cipher.AEAD // aeads[0] seals; every one opens
-	names  []namer       // names[i] names what aeads[i] seals
-	logger func() *slog.Logger
+	// secrets holds the sealing keys' AEADs (the first seals, every one opens) and namers
+	// (names[i] names what aeads[i] seals) in a closure: no printing of a Store, by any verb or
+	// through any struct that holds one, reaches the key material.
+	secrets func() ([]cipher.AEAD, []namer)
+	logger  func() *slog.Logger
 }
+
+func (s *Store) aeads() []cipher.AEAD { a, _ := s.secrets(); return a }
+
+func (s *Store) names() []namer { _, n := s.secrets(); return n }
 
 // New returns a Store on client, which it uses and never closes: close it after the last use of
 // the Store. WithSealingKeys is required; WithKeyPrefix and WithLogger are optional. A nil client,
@@ -66,7 +72,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("redisstore: sealing key %d: %w", i, err)
 		}
 	}
-	return &Store{client: client, prefix: c.prefix, aeads: aeads, names: names, logger: loggerFunc(c)}, nil
+	return &Store{client: client, prefix: c.prefix, secrets: func() ([]cipher.AEAD, []namer) { return aeads, names }, logger: loggerFunc(c)}, nil
 }
 
 // loggerFunc returns what logs: the logger of WithLogger, nothing for WithLogger(nil), and by
@@ -115,11 +121,11 @@ func ignoresContextDeadlines(client redis.UniversalClient) bool {
 // between the two commands, or has no TTL, which a Store never writes) is a miss. An error is
 // Redis's: unreachable, or slow past the context or the client's timeouts.
 func (s *Store) Get(ctx context.Context, key string) (value []byte, ttl time.Duration, err error) {
-	rks := make([]string, len(s.names))
-	gets := make([]*redis.StringCmd, len(s.names))
-	pttls := make([]*redis.DurationCmd, len(s.names))
+	rks := make([]string, len(s.names()))
+	gets := make([]*redis.StringCmd, len(s.names()))
+	pttls := make([]*redis.DurationCmd, len(s.names()))
 	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, n := range s.names {
+		for i, n := range s.names() {
 			rks[i] = s.prefix + n.name(key)
 			gets[i] = p.Get(ctx, rks[i])
 			pttls[i] = p.PTTL(ctx, rks[i])
@@ -130,7 +136,7 @@ func (s *Store) Get(ctx context.Context, key string) (value []byte, ttl time.Dur
 		return nil, 0, callError(ctx, "get", err)
 	}
 	unopened := false
-	for i := range s.names {
+	for i := range s.names() {
 		sealed, gerr := gets[i].Bytes()
 		if errors.Is(gerr, redis.Nil) {
 			continue
@@ -145,7 +151,7 @@ func (s *Store) Get(ctx context.Context, key string) (value []byte, ttl time.Dur
 		if left <= 0 {
 			continue
 		}
-		opened, oerr := open(s.aeads[i:i+1], rks[i], sealed)
+		opened, oerr := open(s.aeads()[i:i+1], rks[i], sealed)
 		if oerr != nil {
 			unopened = true
 			continue
@@ -170,7 +176,7 @@ func (s *Store) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 		return nil
 	}
 	rk := s.valueKey(key)
-	if err := s.client.Set(ctx, rk, seal(s.aeads[0], rk, value), ttl).Err(); err != nil {
+	if err := s.client.Set(ctx, rk, seal(s.aeads()[0], rk, value), ttl).Err(); err != nil {
 		return callError(ctx, "set", err)
 	}
 	return nil
@@ -193,10 +199,10 @@ func callError(ctx context.Context, op string, err error) error {
 }
 
 // valueKey is the Redis key of key's value, named by the current sealing key.
-func (s *Store) valueKey(key string) string { return s.prefix + s.names[0].name(key) }
+func (s *Store) valueKey(key string) string { return s.prefix + s.names()[0].name(key) }
 
 // leaseKey is the Redis key of key's lease, apart from its value's.
-func (s *Store) leaseKey(key string) string { return s.prefix + "lease:" + s.names[0].name(key) }
+func (s *Store) leaseKey(key string) string { return s.prefix + "lease:" + s.names()[0].name(key) }
 
 // Format prints the Store's prefix and number of sealing keys, never a key: printed field by
 // field, it would show the expanded AES keys.
@@ -205,7 +211,7 @@ func (s *Store) Format(f fmt.State, _ rune) {
 		_, _ = fmt.Fprint(f, "redisstore.Store(nil)")
 		return
 	}
-	_, _ = fmt.Fprintf(f, "redisstore.Store{prefix: %q, sealing keys: %d}", s.prefix, len(s.aeads))
+	_, _ = fmt.Fprintf(f, "redisstore.Store{prefix: %q, sealing keys: %d}", s.prefix, len(s.aeads()))
 }
 
 // A Store is what embedding.WithStore takes.

@@ -276,6 +276,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		"short key":          {client, []redisstore.Option{redisstore.WithSealingKeys(key[:16])}, "key 0 is 16 bytes long, want 32"},
 		"long key":           {client, []redisstore.Option{redisstore.WithSealingKeys(append(key, 1))}, "key 0 is 33 bytes long"},
 		"short previous key": {client, []redisstore.Option{redisstore.WithSealingKeys(key, key, nil)}, "key 2 is 0 bytes long"},
+		"zero previous key":  {client, []redisstore.Option{redisstore.WithSealingKeys(key, make([]byte, redisstore.SealingKeySize))}, "key 1 is all zero bytes"},
 		"empty prefix":       {client, []redisstore.Option{redisstore.WithSealingKeys(key), redisstore.WithKeyPrefix("")}, "prefix is empty"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -324,4 +325,20 @@ func TestStorePrintsNoSecret(t *testing.T) {
 	}
 	var nilStore *redisstore.Store
 	assert.Equal(t, "redisstore.Store(nil)", fmt.Sprintf("%v", nilStore))
+
+	// By value, and inside structs of the caller's, fmt walks the fields itself: the key material
+	// (the AES key schedule, the key-naming secret) must not be there to walk into. 0xABABABAB is
+	// the key's every word; 2880154539 is it in decimal.
+	type holder struct {
+		Exported   redisstore.Store
+		unexported *redisstore.Store
+	}
+	for _, v := range []any{*store, holder{Exported: *store, unexported: store}} {
+		for _, verb := range []string{"%v", "%+v", "%s", "%q", "%d", "%x"} {
+			out := fmt.Sprintf(verb, v)
+			for _, word := range []string{"2880154539", "abababab", "ABABABAB", "3452816845", "cdcdcdcd"} {
+				assert.NotContains(t, out, word, verb)
+			}
+		}
+	}
 }
