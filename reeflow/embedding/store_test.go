@@ -717,3 +717,16 @@ func (s blockingStore) Lease(context.Context, string, time.Duration) (func(), bo
 	<-s.unblock
 	return func() {}, true, nil
 }
+
+// TestStoreEntryWithAnImpossibleLifeIsAMiss: an entry whose token would live longer than
+// Reeflow ever lets one live (a forged or corrupted entry) is not taken.
+func TestStoreEntryWithAnImpossibleLifeIsAMiss(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	st := newFakeStore(f.clock.Now)
+	forged := reeflow.Session{Token: "forged-token", ExpiresAt: f.clock.Now().Add(48 * time.Hour)}
+	st.put(embedding.StoreKeyForTest(alice), embedding.EncodeEntryForTest(alice, forged, f.clock.Now()), time.Hour)
+	sess := get(t, f.cache(t, embedding.WithStore(st), embedding.WithLogger(nil)), alice)
+	assert.NotEqual(t, "forged-token", sess.Token)
+	assert.Equal(t, 1, f.minted())
+}
