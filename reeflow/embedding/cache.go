@@ -106,6 +106,10 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 	return c, nil
 }
 
+// errNotFromNewCache is Get's error on a Cache that NewCache did not make: a bug in the program,
+// which a Handler answers with 500, not with the 502 of a failure at Reeflow.
+var errNotFromNewCache = errors.New("embedding: Cache.Get: the cache was not created with NewCache")
+
 // Get returns a token for p: a cached one that stays valid for at least the refresh margin, or a
 // new one from Reeflow. p must pass p.Validate, and its Expiration and NotBefore must be zero,
 // since the cache chooses lifetimes (see WithSessionLifetime); otherwise the error matches
@@ -117,7 +121,7 @@ func NewCache(s *reeflow.SessionsService, opts ...Option) (*Cache, error) {
 func (c *Cache) Get(ctx context.Context, p reeflow.CreateSessionParams) (*reeflow.Session, error) {
 	switch {
 	case c == nil || c.flights == nil:
-		return nil, errors.New("embedding: Cache.Get: the cache was not created with NewCache")
+		return nil, errNotFromNewCache
 	case ctx == nil: // the call's context would panic; bad input is an error here
 		return nil, errors.New("embedding: Cache.Get: nil context")
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reeflow/reeflow-go/internal/safetext"
 	"github.com/reeflow/reeflow-go/reeflow"
 )
 
@@ -138,7 +139,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) mintFailed(w http.ResponseWriter, r *http.Request, userID string, err error) {
 	switch {
-	case errors.Is(err, ErrInvalidSessionParams):
+	case errors.Is(err, ErrInvalidSessionParams), errors.Is(err, errNotFromNewCache):
 		h.fail(w, r, http.StatusInternalServerError, userID, err)
 	case errors.Is(err, reeflow.ErrRateLimited):
 		var apiErr *reeflow.APIError
@@ -206,7 +207,7 @@ func (h *handler) log(r *http.Request, level slog.Level, status int, userID stri
 		attrs = append(attrs, slog.String("error", err.Error()))
 		var apiErr *reeflow.APIError
 		if errors.As(err, &apiErr) && apiErr.RequestID != "" {
-			attrs = append(attrs, slog.String("request_id", apiErr.RequestID))
+			attrs = append(attrs, slog.String("request_id", safetext.Clean(apiErr.RequestID, safetext.MaxID)))
 		}
 	}
 	attrs = append(attrs, extra...)

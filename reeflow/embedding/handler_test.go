@@ -457,3 +457,45 @@ func TestHandlerLogsToTheDefaultLogger(t *testing.T) {
 	assert.Equal(t, http.StatusBadGateway, call(t, quiet, http.MethodPost, "carol").status)
 	assert.Equal(t, before, sink.String(), "WithLogger(nil) logs nothing")
 }
+
+// TestHandlerLogsABoundedRequestID: the request ID in the handler's log is Reeflow's text, so it
+// is bounded and stripped of control and bidi characters as every error the SDK prints is.
+func TestHandlerLogsABoundedRequestID(t *testing.T) {
+	t.Parallel()
+	sink := &testlog.Sink{}
+	client, _ := replyingClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Request-Id", "req_\u202e\u2028"+strings.Repeat("x", 100_000))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `{"message":"down"}`)
+	})
+	mint := func(ctx context.Context, p reeflow.CreateSessionParams) (*reeflow.Session, error) {
+		return client.Sessions.Create(ctx, p, reeflow.WithMaxRetries(0))
+	}
+	h := newHandler(t, mint, loggedInAs(nil), embedding.WithLogger(sink.Logger()))
+	require.Equal(t, http.StatusBadGateway, call(t, h, http.MethodPost, "alice").status)
+
+	records := sink.Records(t)
+	require.Len(t, records, 1)
+	id, ok := records[0]["request_id"].(string)
+	require.True(t, ok, "the record has the request ID: %v", records[0])
+	assert.True(t, strings.HasPrefix(id, "req_"), id)
+	assert.Less(t, len(id), 200)
+	assert.NotContains(t, id, "\u202e")
+	assert.NotContains(t, id, "\u2028")
+}
+
+// TestHandlerOnACacheNotFromNewCache: a Handler given the Get of a Cache that NewCache did not
+// make answers 500 and logs why: a bug in the program, not Reeflow failing (502).
+func TestHandlerOnACacheNotFromNewCache(t *testing.T) {
+	t.Parallel()
+	sink := &testlog.Sink{}
+	h := newHandler(t, (&embedding.Cache{}).Get, loggedInAs(nil), embedding.WithLogger(sink.Logger()))
+	reply := call(t, h, http.MethodPost, "alice")
+	assert.Equal(t, http.StatusInternalServerError, reply.status)
+	assert.JSONEq(t, `{"error":"internal error"}`, reply.body)
+	records := sink.Records(t)
+	require.Len(t, records, 1)
+	assert.Equal(t, "ERROR", records[0]["level"])
+	assert.Contains(t, records[0]["error"], "the cache was not created with NewCache")
+}

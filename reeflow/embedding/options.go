@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"time"
 )
@@ -180,8 +181,14 @@ func WithAllowedMethods(methods ...string) Option {
 // 502 (a wrong API key, Reeflow down: every dashboard is broken), with Reeflow's request ID when
 // there is one. A Cache logs at Warn when its Store fails (once, until the store answers again,
 // which is logged at Info) or when it mints without the lease, and at Error when minting panicked.
+//
+// A Logger without a Handler (a zero slog.Logger, or one made from a nil *slog.JSONHandler) is
+// an error: it would panic on its first record.
 func WithLogger(l *slog.Logger) Option {
 	return option{name: "WithLogger", targets: forCache | forHandler, set: func(c *config) error {
+		if l != nil && (l.Handler() == nil || isNil(l.Handler())) {
+			return errors.New("the slog.Logger has no Handler (pass nil to turn logging off)")
+		}
 		c.logger, c.loggerSet = l, true
 		return nil
 	}}
@@ -210,7 +217,7 @@ func WithPageViewBudget(d time.Duration) Option {
 // keeps a token until the refresh time of the instance that minted it. nil is an error.
 func WithStore(s Store) Option {
 	return option{name: "WithStore", targets: forCache, set: func(c *config) error {
-		if s == nil {
+		if s == nil || isNil(s) {
 			return errors.New("nil Store")
 		}
 		c.store = s
@@ -231,4 +238,17 @@ func WithMaxRetries(n int) Option {
 		c.maxRetries = n
 		return nil
 	}}
+}
+
+// isNil reports whether v, an interface value, is nil or holds a nil pointer, map, func, channel
+// or slice: its methods would most likely panic on every call.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Chan, reflect.Slice:
+		return rv.IsNil()
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package embedding_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -31,6 +32,9 @@ func TestNewCacheRefusesBadOptions(t *testing.T) {
 		"lifetime too long":    {sessions, []embedding.Option{embedding.WithSessionLifetime(24*time.Hour + time.Second)}, "embedding: NewCache: WithSessionLifetime: must be more than 0 and at most 24h, not 24h0m1s"},
 		"a Handler's methods":  {sessions, []embedding.Option{embedding.WithAllowedMethods(http.MethodGet)}, "embedding: NewCache: WithAllowedMethods does not configure a Cache"},
 		"nil store":            {sessions, []embedding.Option{embedding.WithStore(nil)}, "embedding: NewCache: WithStore: nil Store"},
+		"nil *Store":           {sessions, []embedding.Option{embedding.WithStore((*fakeStore)(nil))}, "embedding: NewCache: WithStore: nil Store"},
+		"zero logger":          {sessions, []embedding.Option{embedding.WithLogger(&slog.Logger{})}, "embedding: NewCache: WithLogger: the slog.Logger has no Handler (pass nil to turn logging off)"},
+		"nil handler's logger": {sessions, []embedding.Option{embedding.WithLogger(slog.New((*slog.JSONHandler)(nil)))}, "embedding: NewCache: WithLogger: the slog.Logger has no Handler"},
 		"zero budget":          {sessions, []embedding.Option{embedding.WithPageViewBudget(0)}, "embedding: NewCache: WithPageViewBudget: 0s is not positive"},
 		"negative retries":     {sessions, []embedding.Option{embedding.WithMaxRetries(-1)}, "embedding: NewCache: WithMaxRetries: negative count -1"},
 		"a bad one after good": {sessions, []embedding.Option{embedding.WithMaxCachedSessions(5), embedding.WithRefreshMargin(-1)}, "WithRefreshMargin: -1ns is not positive"},
@@ -64,6 +68,7 @@ func TestNewHandlerRefusesBadOptions(t *testing.T) {
 		"a Cache's margin":   {mint, resolve, []embedding.Option{embedding.WithRefreshMargin(time.Minute)}, "embedding: NewHandler: WithRefreshMargin does not configure a Handler"},
 		"a Cache's bound":    {mint, resolve, []embedding.Option{embedding.WithMaxCachedSessions(1)}, "WithMaxCachedSessions does not configure a Handler"},
 		"a Cache's lifetime": {mint, resolve, []embedding.Option{embedding.WithSessionLifetime(time.Hour)}, "WithSessionLifetime does not configure a Handler"},
+		"zero logger":        {mint, resolve, []embedding.Option{embedding.WithLogger(&slog.Logger{})}, "embedding: NewHandler: WithLogger: the slog.Logger has no Handler"},
 	} {
 		h, err := embedding.NewHandler(tc.mint, tc.resolve, tc.opts...)
 		require.ErrorContains(t, err, tc.want, name)
