@@ -8,19 +8,6 @@ import (
 	"time"
 )
 
-// Policy says when a call may be sent again.
-type Policy int
-
-const (
-	// RetryIdempotent retries on connection errors, timeouts, 429, 502, 503 and 504. Repeating the
-	// request cannot do anything twice (GET, PUT, PATCH, DELETE, and POST /sessions, which only
-	// mints a token).
-	RetryIdempotent Policy = iota
-	// RetryUnsent retries only when the request provably never reached the server, or got 429, so that
-	// a create is never repeated after the server may have acted on it.
-	RetryUnsent
-)
-
 // Call describes one API call.
 type Call struct {
 	// Name names the call in every error and log record ("list connections"). It never holds
