@@ -10,6 +10,13 @@ import (
 	"strings"
 )
 
+// BodyField is a field to set in a call's JSON request body: a path of object keys and the value's JSON.
+type BodyField struct {
+	Path  string
+	keys  []string
+	value json.RawMessage
+}
+
 // NewBodyField checks a WithBodyField: path names the field, with dots between nested object
 // keys, and value is encoded with encoding/json (a json.RawMessage goes in as it is).
 func NewBodyField(path string, value any) (BodyField, error) {

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -52,11 +51,4 @@ type Settings struct {
 	Logger         *slog.Logger
 	Idempotent     bool // the caller vouches that repeating the call is safe
 	KeepBody       bool // Result.Body keeps a 2xx body
-}
-
-// BodyField is a field to set in a call's JSON request body: a path of object keys and the value's JSON.
-type BodyField struct {
-	Path  string
-	keys  []string
-	value json.RawMessage
 }
