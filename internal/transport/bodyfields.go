@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 )
@@ -50,13 +49,6 @@ func setRequestBodyFields(req *http.Request, fields []BodyField) error {
 	}
 	SetBody(req, body)
 	return nil
-}
-
-// SetBody makes body the request's body, replayable for signing and for net/http's own retries.
-func SetBody(req *http.Request, body []byte) {
-	req.ContentLength = int64(len(body))
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 }
 
 // setBodyFields returns body, a JSON object, with each field set. Numbers and the order of the
