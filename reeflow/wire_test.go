@@ -3,6 +3,7 @@ package reeflow_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -138,6 +139,72 @@ func TestWireFormat(t *testing.T) {
 			assert.JSONEq(t, tc.body, string(got.Body))
 		})
 	}
+}
+
+// Models marshal to exactly Reeflow's JSON and round-trip without loss.
+func TestModelsJSONIsTheWireFormat(t *testing.T) {
+	t.Parallel()
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	updated := created.Add(time.Hour)
+	used := created.Add(2 * time.Hour)
+	cases := []struct {
+		name  string
+		value any
+		wire  string
+		into  func() any
+	}{
+		{"PostgresConfig", reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", Password: "pw", SSL: true},
+			`{"host":"db","port":5432,"database":"app","user":"u","password":"pw","ssl":true}`, func() any { return new(reeflow.PostgresConfig) }},
+		{"PostgresConfig without TLS", reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", InsecureNoSSL: true},
+			`{"host":"db","port":5432,"database":"app","user":"u","ssl":false}`, func() any { return new(reeflow.PostgresConfig) }},
+		{"TinybirdConfig", reeflow.TinybirdConfig{Host: "api.tinybird.co", Token: "p.tok"},
+			`{"host":"api.tinybird.co","token":"p.tok"}`, func() any { return new(reeflow.TinybirdConfig) }},
+		{"Connection", reeflow.Connection{ID: "conn_1", Name: "Main", Type: reeflow.ConnectionTypePostgres,
+			Config:    reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", SSL: true},
+			CreatedAt: created, UpdatedAt: updated},
+			`{"id":"conn_1","name":"Main","type":"pg","config":{"host":"db","port":5432,"database":"app","user":"u","ssl":true},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T04:04:05Z"}`,
+			func() any { return new(reeflow.Connection) }},
+		{"Connection of an unknown type", reeflow.Connection{ID: "conn_2", Name: "My", Type: "mysql",
+			Config:    reeflow.UnknownConfig{Type: "mysql", Raw: json.RawMessage(`{"host":"m","password":"pw"}`)},
+			CreatedAt: created, UpdatedAt: updated},
+			`{"id":"conn_2","name":"My","type":"mysql","config":{"host":"m","password":"pw"},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T04:04:05Z"}`,
+			func() any { return new(reeflow.Connection) }},
+		{"Session", reeflow.Session{Token: "h.p.s", ExpiresAt: created},
+			`{"token":"h.p.s","expires_at":"2026-01-02T03:04:05Z"}`, func() any { return new(reeflow.Session) }},
+		{"APIKey", reeflow.APIKey{ID: "key_1", Name: "ci", Enabled: true, CreatedAt: created, LastUsedAt: &used},
+			`{"id":"key_1","name":"ci","enabled":true,"created_at":"2026-01-02T03:04:05Z","last_used_at":"2026-01-02T05:04:05Z"}`,
+			func() any { return new(reeflow.APIKey) }},
+		{"APIKey never used", reeflow.APIKey{ID: "key_2", Name: "new", CreatedAt: created},
+			`{"id":"key_2","name":"new","enabled":false,"created_at":"2026-01-02T03:04:05Z","last_used_at":null}`,
+			func() any { return new(reeflow.APIKey) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := json.Marshal(tc.value)
+			require.NoError(t, err)
+			assert.JSONEq(t, tc.wire, string(b))
+			back := tc.into()
+			require.NoError(t, json.Unmarshal(b, back))
+			assert.Equal(t, tc.value, derefAny(back), "round trip")
+		})
+	}
+}
+
+func derefAny(p any) any {
+	switch v := p.(type) {
+	case *reeflow.PostgresConfig:
+		return *v
+	case *reeflow.TinybirdConfig:
+		return *v
+	case *reeflow.Connection:
+		return *v
+	case *reeflow.Session:
+		return *v
+	case *reeflow.APIKey:
+		return *v
+	}
+	panic(fmt.Sprintf("unexpected %T", p))
 }
 
 func TestDecodesConnectionsOfEveryType(t *testing.T) {
