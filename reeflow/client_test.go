@@ -3,6 +3,7 @@ package reeflow_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -91,6 +92,40 @@ func TestHTTPSOnly(t *testing.T) {
 		require.Error(t, err, bad)
 		assert.ErrorContains(t, err, want, bad)
 		assert.NotContains(t, err.Error(), "secret@", bad)
+	}
+}
+
+// A base URL with user info and another defect: the error names the defect, never the user info.
+func TestBaseURLErrorsNeverQuoteUserInfo(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://ada:pa55word@api.reeflow.com:99999/":  "must not carry user info",
+		"https://ada:pa55word@api.reeflow.com/\n":      "invalid control character",
+		"https://ada:pa55word@api.reeflow.com/%zz":     "invalid URL escape",
+		"https://ada:pa55word@/connections":            "must not carry user info",
+		"http://ada:pa55word@api.reeflow.com":          "must not carry user info",
+		"https://ada:pa55word@api.reeflow.com:x/":      "invalid port",
+		"https://ada:pa55word@api.reeflow.com/?a=1":    "must not carry user info",
+		"ftp://ada:pa55word@api.reeflow.com":           "must not carry user info",
+		"https://ada:pa55word@[::1/":                   "missing ']' in host",
+		"https://ada:pa55word@api.reeflow.com/ \x00x":  "invalid control character",
+		"https://ada@api.reeflow.com\r\n/connections":  "invalid control character",
+		"ada:pa55word@api.reeflow.com":                 "has no host",
+		"https://ada:pa55word%zz@api.reeflow.com/":     "invalid URL escape",
+		"https://ada:pa55word@api.reeflow.com:-1/x?y#": "invalid port",
+	} {
+		for _, viaEnv := range []bool{false, true} {
+			var err error
+			if viaEnv && !strings.ContainsRune(raw, 0) { // the environment cannot hold a NUL
+				t.Setenv("REEFLOW_BASE_URL", raw)
+				_, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret))
+			} else {
+				_, err = reeflow.NewClient(reeflow.WithBaseURL(raw), reeflow.WithBasicAuth(docKeyID, docSecret))
+			}
+			require.Error(t, err, raw)
+			assert.Contains(t, err.Error(), want, raw)
+			assert.NotContains(t, err.Error(), "pa55word", raw)
+			assert.NotContains(t, err.Error(), "ada", raw)
+		}
 	}
 }
 
