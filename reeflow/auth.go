@@ -141,6 +141,15 @@ func (s providerAuthSpec) authenticator(now func() time.Time) transport.Authenti
 	}, now)
 }
 
+// Environment variables read by NewClient when no auth option is given.
+//
+//nolint:gosec // variable names, not credentials
+const (
+	envAPIKeyID     = "REEFLOW_API_KEY_ID"
+	envAPIKeySecret = "REEFLOW_API_KEY_SECRET"
+	envAuthMode     = "REEFLOW_AUTH_MODE" // "basic" (default) or "hmac"
+)
+
 // authFromEnv reads REEFLOW_API_KEY_ID, REEFLOW_API_KEY_SECRET and REEFLOW_AUTH_MODE.
 func authFromEnv() (authSpec, error) {
 	id, secret := os.Getenv(envAPIKeyID), os.Getenv(envAPIKeySecret)

@@ -20,15 +20,8 @@ const DefaultBaseURL = "https://api.reeflow.com"
 // Version is this SDK's version, sent in the User-Agent header.
 const Version = "0.1.0"
 
-// Environment variables read by NewClient when no auth option is given.
-//
-//nolint:gosec // variable names, not credentials
-const (
-	envAPIKeyID     = "REEFLOW_API_KEY_ID"
-	envAPIKeySecret = "REEFLOW_API_KEY_SECRET"
-	envBaseURL      = "REEFLOW_BASE_URL"
-	envAuthMode     = "REEFLOW_AUTH_MODE" // "basic" (default) or "hmac"
-)
+// envBaseURL is the environment variable NewClient reads when WithBaseURL is not given.
+const envBaseURL = "REEFLOW_BASE_URL"
 
 // Client calls the Reeflow API. It is safe for concurrent use; create one with NewClient and
 // share it. Printing a Client never shows its credentials.

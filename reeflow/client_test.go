@@ -3,6 +3,8 @@ package reeflow_test
 import (
 	"context"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -93,6 +95,40 @@ func TestHTTPSOnly(t *testing.T) {
 	}
 }
 
+// A base URL with user info and another defect: the error names the defect, never the user info.
+func TestBaseURLErrorsNeverQuoteUserInfo(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://ada:pa55word@api.reeflow.com:99999/":  "must not carry user info",
+		"https://ada:pa55word@api.reeflow.com/\n":      "invalid control character",
+		"https://ada:pa55word@api.reeflow.com/%zz":     "invalid URL escape",
+		"https://ada:pa55word@/connections":            "must not carry user info",
+		"http://ada:pa55word@api.reeflow.com":          "must not carry user info",
+		"https://ada:pa55word@api.reeflow.com:x/":      "invalid port",
+		"https://ada:pa55word@api.reeflow.com/?a=1":    "must not carry user info",
+		"ftp://ada:pa55word@api.reeflow.com":           "must not carry user info",
+		"https://ada:pa55word@[::1/":                   "missing ']' in host",
+		"https://ada:pa55word@api.reeflow.com/ \x00x":  "invalid control character",
+		"https://ada@api.reeflow.com\r\n/connections":  "invalid control character",
+		"ada:pa55word@api.reeflow.com":                 "has no host",
+		"https://ada:pa55word%zz@api.reeflow.com/":     "invalid URL escape",
+		"https://ada:pa55word@api.reeflow.com:-1/x?y#": "invalid port",
+	} {
+		for _, viaEnv := range []bool{false, true} {
+			var err error
+			if viaEnv && !strings.ContainsRune(raw, 0) { // the environment cannot hold a NUL
+				t.Setenv("REEFLOW_BASE_URL", raw)
+				_, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret))
+			} else {
+				_, err = reeflow.NewClient(reeflow.WithBaseURL(raw), reeflow.WithBasicAuth(docKeyID, docSecret))
+			}
+			require.Error(t, err, raw)
+			assert.Contains(t, err.Error(), want, raw)
+			assert.NotContains(t, err.Error(), "pa55word", raw)
+			assert.NotContains(t, err.Error(), "ada", raw)
+		}
+	}
+}
+
 func TestBaseURLPathPrefixIsKept(t *testing.T) {
 	t.Parallel()
 	var path string
@@ -102,6 +138,37 @@ func TestBaseURLPathPrefixIsKept(t *testing.T) {
 	_, err = client.Connections.List(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "/reeflow/connections", path)
+}
+
+// A base URL whose path holds an escape (a gateway that routes on "/a%2Fb") keeps it as
+// written on the wire: decoding it would send the request to another route.
+func TestBaseURLWithEscapedPathKeepsItsEscapes(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var last string
+	srv := newPlainServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		last = r.URL.EscapedPath()
+		mu.Unlock()
+		reply(200, `[]`)(w, r)
+	})
+	lastPath := func() string { mu.Lock(); defer mu.Unlock(); return last }
+	for base, want := range map[string]string{
+		"/a%2Fb":  "/a%2Fb/connections",
+		"/a%2Fb/": "/a%2Fb/connections",
+		"/v%3B1":  "/v%3B1/connections",
+	} {
+		client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL+base), reeflow.WithHTTPClient(srv.Client()),
+			reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithMaxRetries(0))
+		require.NoError(t, err, base)
+
+		_, err = client.Connections.List(context.Background())
+		require.NoError(t, err, base)
+		assert.Equal(t, want, lastPath(), "a service method below %s", base)
+
+		require.NoError(t, client.Do(context.Background(), http.MethodGet, "connections", nil, nil), base)
+		assert.Equal(t, want, lastPath(), "Client.Do below %s", base)
+	}
 }
 
 func TestBadOptionsAreErrors(t *testing.T) {

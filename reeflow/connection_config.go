@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"unicode/utf8"
 
+	"github.com/reeflow/reeflow-go/internal/api"
 	"github.com/reeflow/reeflow-go/internal/safetext"
 )
 
@@ -328,4 +331,151 @@ func decodeConfig(t ConnectionType, raw json.RawMessage) (ConnectionConfig, erro
 	default:
 		return UnknownConfig{Type: t, Raw: raw}, nil
 	}
+}
+
+// plainConfig returns cfg as one of the config values, dereferencing pointers, or an
+// error that says what is wrong with it.
+func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
+	switch c := cfg.(type) {
+	case nil:
+		return nil, errors.New("config is nil: set a PostgresConfig, a TinybirdConfig, a BigQueryConfig, a SnowflakeConfig or an UnknownConfig")
+	case *PostgresConfig:
+		if c == nil {
+			return nil, errors.New("config is a nil *PostgresConfig")
+		}
+		return plainConfig(*c)
+	case *TinybirdConfig:
+		if c == nil {
+			return nil, errors.New("config is a nil *TinybirdConfig")
+		}
+		return plainConfig(*c)
+	case *BigQueryConfig:
+		if c == nil {
+			return nil, errors.New("config is a nil *BigQueryConfig")
+		}
+		return plainConfig(*c)
+	case *SnowflakeConfig:
+		if c == nil {
+			return nil, errors.New("config is a nil *SnowflakeConfig")
+		}
+		return plainConfig(*c)
+	case *UnknownConfig:
+		if c == nil {
+			return nil, errors.New("config is a nil *UnknownConfig")
+		}
+		return plainConfig(*c)
+	case PostgresConfig:
+		return c, checkPostgresConfig(c)
+	case TinybirdConfig:
+		return c, checkOptionalText("TinybirdConfig.Token", c.Token)
+	case BigQueryConfig:
+		return c, checkBigQueryConfig(c)
+	case SnowflakeConfig:
+		return c, checkSnowflakeConfig(c)
+	case UnknownConfig:
+		switch {
+		case c.Type == "":
+			return nil, errors.New("UnknownConfig has no Type")
+		case len(c.Raw) == 0 || c.Raw[0] != '{' || !json.Valid(c.Raw):
+			return nil, errors.New("UnknownConfig.Raw is not a JSON object")
+		}
+		return c, nil
+	default:
+		return nil, fmt.Errorf("config of type %T is not supported: use PostgresConfig, TinybirdConfig, BigQueryConfig, SnowflakeConfig or UnknownConfig", cfg)
+	}
+}
+
+func checkPostgresConfig(c PostgresConfig) error {
+	switch {
+	case !c.SSL && !c.InsecureNoSSL:
+		return errors.New("PostgresConfig.SSL is false: set SSL to true, or InsecureNoSSL to true to let Reeflow reach the database without TLS")
+	case c.SSL && c.InsecureNoSSL:
+		return errors.New("PostgresConfig has both SSL and InsecureNoSSL set")
+	}
+	for _, f := range [...]struct{ name, value string }{
+		{"PostgresConfig.Host", c.Host}, {"PostgresConfig.Database", c.Database},
+		{"PostgresConfig.User", c.User}, {"PostgresConfig.Password", c.Password},
+	} {
+		if err := checkOptionalText(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkBigQueryConfig refuses a key that is not a service account's before it is sent; an
+// empty key is allowed, for an update that keeps the stored one.
+func checkBigQueryConfig(c BigQueryConfig) error {
+	if c.ServiceAccountKey != "" {
+		if _, err := parseServiceAccountKey([]byte(c.ServiceAccountKey)); err != nil {
+			return err
+		}
+	}
+	if err := checkOptionalText("BigQueryConfig.ProjectID", c.ProjectID); err != nil {
+		return err
+	}
+	return checkOptionalText("BigQueryConfig.Location", c.Location)
+}
+
+func checkSnowflakeConfig(c SnowflakeConfig) error {
+	for _, f := range [...]struct{ name, value string }{
+		{"SnowflakeConfig.Account", c.Account}, {"SnowflakeConfig.User", c.User}, {"SnowflakeConfig.Token", c.Token},
+		{"SnowflakeConfig.Warehouse", c.Warehouse}, {"SnowflakeConfig.Database", c.Database},
+	} {
+		if err := checkOptionalText(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	for i, schema := range c.Schemas {
+		if err := checkOptionalText(fmt.Sprintf("SnowflakeConfig.Schemas[%d]", i), schema); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkText refuses an empty or invalid UTF-8 text field.
+func checkText(field, value string) error {
+	if value == "" {
+		return fmt.Errorf("%s is empty", field)
+	}
+	return checkOptionalText(field, value)
+}
+
+// checkOptionalText refuses invalid UTF-8, which encoding/json would silently replace with
+// U+FFFD: Reeflow would store a different name or password. The error names the field, never the value.
+func checkOptionalText(field, value string) error {
+	if !utf8.ValidString(value) {
+		return fmt.Errorf("%s is not valid UTF-8", field)
+	}
+	return nil
+}
+
+func (c PostgresConfig) wire() api.PostgresConfig {
+	return api.PostgresConfig{Host: c.Host, Port: c.Port, Database: c.Database, User: c.User, Password: optional(c.Password), Ssl: &c.SSL}
+}
+
+func (c TinybirdConfig) wire() api.TinybirdConfig {
+	return api.TinybirdConfig{Host: c.Host, Token: optional(c.Token)}
+}
+
+func (c BigQueryConfig) wire() api.BigQueryConfig {
+	return api.BigQueryConfig{ServiceAccountKey: optional(c.ServiceAccountKey), ProjectId: c.ProjectID, Location: c.Location}
+}
+
+func (c SnowflakeConfig) wire() api.SnowflakeConfig {
+	w := api.SnowflakeConfig{Account: c.Account, User: c.User, Token: optional(c.Token), Warehouse: c.Warehouse, Database: c.Database}
+	if len(c.Schemas) > 0 {
+		schemas := slices.Clone(c.Schemas)
+		w.Schemas = &schemas
+	}
+	return w
+}
+
+// optional maps an empty string to an omitted field.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

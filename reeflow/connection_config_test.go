@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -156,4 +157,118 @@ func TestNewConfigsAreCheckedBeforeSending(t *testing.T) {
 		})
 	}
 	assert.Empty(t, rec.all(), "nothing was sent")
+}
+
+// A PostgresConfig read from JSON (a config file, a Connection from Reeflow) with a field of
+// the wrong type is an error: taken as its zero value, "port":"5432" would connect to port 0
+// and "ssl":"yes" would turn TLS off.
+func TestPostgresConfigJSONWithWrongTypesIsAnError(t *testing.T) {
+	t.Parallel()
+	for name, config := range map[string]string{
+		`"port":"5432"`:  `{"host":"db","port":"5432","database":"app","user":"u","ssl":true}`,
+		`"port":5432.5`:  `{"host":"db","port":5432.5,"database":"app","user":"u","ssl":true}`,
+		`"ssl":"yes"`:    `{"host":"db","port":5432,"database":"app","user":"u","ssl":"yes"}`,
+		`"ssl":1`:        `{"host":"db","port":5432,"database":"app","user":"u","ssl":1}`,
+		`"ssl":"true"`:   `{"host":"db","port":5432,"database":"app","user":"u","ssl":"true"}`,
+		`"host":["db"]`:  `{"host":["db"],"port":5432,"database":"app","user":"u","ssl":true}`,
+		`not an object`:  `["db",5432]`,
+		`"ssl":"false"`:  `{"host":"db","port":5432,"database":"app","user":"u","ssl":"false"}`,
+		`trailing comma`: `{"host":"db","port":5432,}`,
+	} {
+		var c reeflow.PostgresConfig
+		err := json.Unmarshal([]byte(config), &c)
+		assert.Error(t, err, "PostgresConfig from %s", name)
+		if strings.HasPrefix(name, `"ssl"`) {
+			assert.ErrorContains(t, err, `"ssl" is not a boolean`, name)
+		}
+
+		var conn reeflow.Connection
+		err = json.Unmarshal([]byte(`{"id":"conn_1","name":"Main","type":"pg","config":`+config+`}`), &conn)
+		assert.Error(t, err, "Connection with %s", name)
+	}
+
+	var c reeflow.PostgresConfig
+	require.NoError(t, json.Unmarshal([]byte(`{"host":"db","port":5432,"database":"app","user":"u","ssl":false}`), &c))
+	assert.Equal(t, reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", InsecureNoSSL: true}, c)
+}
+
+// A connection read from Reeflow goes back as it came: a config read with "ssl": false can be
+// sent again without InsecureNoSSL being set by hand.
+func TestConnectionReadCanBeSentBack(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(200, `{"id":"conn_1","name":"Local","type":"pg","config":{"host":"localhost","port":5432,"database":"mydb","user":"myuser","ssl":false},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`))
+	ctx := context.Background()
+	conn, err := client.Connections.Get(ctx, "conn_1")
+	require.NoError(t, err)
+	cfg := conn.Config.(reeflow.PostgresConfig)
+	assert.True(t, cfg.InsecureNoSSL)
+	cfg.Password = "new-password"
+	_, err = client.Connections.Update(ctx, conn.ID, reeflow.UpdateConnectionParams{Config: cfg})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"config":{"host":"localhost","port":5432,"database":"mydb","user":"myuser","password":"new-password","ssl":false}}`, string(rec.last(t).Body))
+}
+
+// The zero value of PostgresConfig.SSL is not taken as "connect in the clear".
+func TestPostgresConfigNeedsAnExplicitTLSChoice(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
+	ctx := context.Background()
+	forgot := reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", Password: "pw"}
+	_, err := client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "n", Config: forgot})
+	require.ErrorContains(t, err, "PostgresConfig.SSL is false: set SSL to true, or InsecureNoSSL to true")
+	_, err = client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{Config: &forgot})
+	require.ErrorContains(t, err, "PostgresConfig.SSL is false")
+	both := forgot
+	both.SSL, both.InsecureNoSSL = true, true
+	_, err = client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "n", Config: both})
+	require.ErrorContains(t, err, "both SSL and InsecureNoSSL")
+	assert.Empty(t, rec.all())
+
+	clear := forgot
+	clear.InsecureNoSSL = true
+	_, err = client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "n", Config: clear})
+	require.NoError(t, err)
+	assert.Contains(t, string(rec.last(t).Body), `"ssl":false`)
+}
+
+// encoding/json would send invalid UTF-8 as U+FFFD: Reeflow would store another password.
+func TestInvalidUTF8IsRefusedNamingTheField(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
+	ctx := context.Background()
+	bad := "pa\xffss"
+	pg := func(mod func(*reeflow.PostgresConfig)) reeflow.PostgresConfig {
+		c := reeflow.PostgresConfig{Host: "db", Port: 5432, Database: "app", User: "u", Password: "pw", SSL: true}
+		mod(&c)
+		return c
+	}
+	for field, p := range map[string]reeflow.CreateConnectionParams{
+		"Name":                    {Name: bad, Config: pg(func(*reeflow.PostgresConfig) {})},
+		"PostgresConfig.Password": {Name: "n", Config: pg(func(c *reeflow.PostgresConfig) { c.Password = bad })},
+		"PostgresConfig.User":     {Name: "n", Config: pg(func(c *reeflow.PostgresConfig) { c.User = bad })},
+		"PostgresConfig.Host":     {Name: "n", Config: pg(func(c *reeflow.PostgresConfig) { c.Host = bad })},
+		"TinybirdConfig.Token":    {Name: "n", Config: reeflow.TinybirdConfig{Host: "h", Token: bad}},
+	} {
+		_, err := client.Connections.Create(ctx, p)
+		require.ErrorContains(t, err, field+" is not valid UTF-8", field)
+		assert.NotContains(t, err.Error(), "pa", "the value is never quoted")
+	}
+	name := bad
+	_, err := client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{Name: &name})
+	require.ErrorContains(t, err, "Name is not valid UTF-8")
+	_, err = client.Sessions.Create(ctx, reeflow.CreateSessionParams{UserID: bad})
+	require.ErrorContains(t, err, "UserID is not valid UTF-8")
+	assert.Empty(t, rec.all())
+}
+
+// A config read from a file without "ssl" has not chosen: it is refused, not sent in the clear.
+func TestPostgresConfigFromJSONWithoutSSLIsRefused(t *testing.T) {
+	t.Parallel()
+	var cfg reeflow.PostgresConfig
+	require.NoError(t, json.Unmarshal([]byte(`{"host":"db","port":5432,"database":"d","user":"u","password":"p"}`), &cfg))
+	assert.False(t, cfg.InsecureNoSSL)
+	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
+	_, err := client.Connections.Create(context.Background(), reeflow.CreateConnectionParams{Name: "n", Config: cfg})
+	require.ErrorContains(t, err, "PostgresConfig.SSL is false")
+	assert.Empty(t, rec.all())
 }

@@ -2,6 +2,7 @@ package reeflow_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -187,6 +188,65 @@ func TestLongMessageIsCutInError(t *testing.T) {
 	assert.Equal(t, long, apiErr.Message, "the field keeps the whole message")
 	assert.Less(t, len(err.Error()), 400)
 	assert.True(t, strings.HasSuffix(err.Error(), "…"))
+}
+
+// Everything a server controls is bounded and stripped of control characters before it reaches
+// Error() or a printed value: logging an error cannot forge a log line.
+func TestHostileErrorBodiesGiveOneShortLine(t *testing.T) {
+	t.Parallel()
+	longCode := strings.Repeat("C", 60_000) + "\n\x1b[31mFORGED level=ERROR msg=pwned"
+	body, err := json.Marshal(map[string]any{
+		"code":       longCode,
+		"message":    "Not found\nlevel=INFO msg=\"forged line\"\x1b[2J\u202eevil",
+		"error":      "Not Found\r\n",
+		"statusCode": 404,
+	})
+	require.NoError(t, err)
+	client, _ := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", "req_"+strings.Repeat("1", 5000)) // net/http refuses control characters in headers
+		reply(404, string(body))(w, r)
+	})
+	_, err = client.Connections.Get(context.Background(), "conn_1")
+	require.ErrorIs(t, err, reeflow.ErrNotFound)
+	for _, out := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err)} {
+		assert.Less(t, len(out), 700, "one short line")
+		assert.NotContains(t, out, "\n")
+		assert.NotContains(t, out, "\r")
+		assert.NotContains(t, out, "\x1b")
+		assert.NotContains(t, out, "\u202e")
+		assert.Contains(t, out, `\n`, "what the control characters were stays visible")
+	}
+	var apiErr *reeflow.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, longCode, apiErr.Code, "the field itself keeps what the server sent")
+	assert.Less(t, len(fmt.Sprintf("%#v", apiErr)), 1200)
+
+	// The text fields of the types that print through their own Format (to redact a secret)
+	// are bounded and escaped too. Types without a secret print as fmt prints them.
+	forged := "x\x1b[2J\nlevel=ERROR msg=forged"
+	for _, v := range []any{
+		reeflow.PostgresConfig{Host: forged, Database: forged, User: forged, SSL: true},
+		reeflow.TinybirdConfig{Host: forged},
+	} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, "\x1b", "%T %s", v, verb)
+			assert.NotContains(t, out, "\n", "%T %s", v, verb)
+		}
+	}
+
+	// An unknown connection type chosen by the server prints bounded and escaped too.
+	client, _ = newRecorder(t, reply(200, `{"id":"conn_1\u001b[1A","name":"n\nforged","type":"`+strings.Repeat("t", 5000)+`\u001b[31m","config":{},"created_at":"2026-01-02T03:04:05Z","updated_at":"2026-01-02T03:04:05Z"}`))
+	conn, err := client.Connections.Get(context.Background(), "conn_1")
+	require.NoError(t, err)
+	for _, v := range []any{conn.Config, *conn, conn} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			assert.NotContains(t, out, "\x1b", verb)
+			assert.NotContains(t, out, "\n", verb)
+			assert.Less(t, len(out), 1000, verb)
+		}
+	}
 }
 
 // Zero values of the error types, as a user's mock builds them, never panic.

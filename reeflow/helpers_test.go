@@ -92,3 +92,5 @@ func newPlainServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+func strPtr(s string) *string { return &s }

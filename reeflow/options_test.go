@@ -121,6 +121,60 @@ func TestWithBodyField(t *testing.T) {
 	assert.Len(t, rec.all(), sent, "a refused option sends nothing")
 }
 
+// A field WithBodyField sets that the body already has is replaced where it stands, the first
+// key of an object included: a duplicate key would leave the field to whichever copy the server
+// reads. The keys are read from the raw body, since decoding into a map (or assert.JSONEq)
+// keeps one copy and hides the other.
+func TestWithBodyFieldReplacesAnExistingKey(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(200, `{}`))
+	nameFirst := json.RawMessage(`{"name":"old","config":{"sslmode":"disable","host":"db"},"ssl":true}`)
+	configFirst := json.RawMessage(`{"config":{"sslmode":"disable","host":"db"},"ssl":true}`)
+	for _, tc := range []struct {
+		body        json.RawMessage
+		path, value string
+		want        string // the body's members, in order, as key=value
+		wantConfig  string
+	}{
+		{nameFirst, "name", "new", `name="new" config={"sslmode":"disable","host":"db"} ssl=true`, `sslmode="disable" host="db"`},
+		{nameFirst, "ssl", "x", `name="old" config={"sslmode":"disable","host":"db"} ssl="x"`, `sslmode="disable" host="db"`},
+		{nameFirst, "config.sslmode", "verify-full", `name="old" config={"sslmode":"verify-full","host":"db"} ssl=true`, `sslmode="verify-full" host="db"`},
+		{nameFirst, "config.host", "db2", `name="old" config={"sslmode":"disable","host":"db2"} ssl=true`, `sslmode="disable" host="db2"`},
+		{configFirst, "config.sslmode", "verify-full", `config={"sslmode":"verify-full","host":"db"} ssl=true`, `sslmode="verify-full" host="db"`},
+	} {
+		require.NoError(t, client.Do(context.Background(), http.MethodPost, "connections", tc.body, nil,
+			reeflow.WithBodyField(tc.path, tc.value)), tc.path)
+		sent := rec.last(t).Body
+		assert.Equal(t, tc.want, members(t, sent), "WithBodyField(%q)", tc.path)
+		var top map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(sent, &top))
+		assert.Equal(t, tc.wantConfig, members(t, top["config"]), "WithBodyField(%q) in config", tc.path)
+	}
+}
+
+// members lists the members of a JSON object in the order they were sent, duplicates included,
+// as key=value with each value compacted.
+func members(t *testing.T, object []byte) string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(object))
+	tok, err := dec.Token()
+	require.NoError(t, err)
+	require.Equal(t, json.Delim('{'), tok, "%s is an object", object)
+	var out bytes.Buffer
+	for dec.More() {
+		key, err := dec.Token()
+		require.NoError(t, err)
+		var value json.RawMessage
+		require.NoError(t, dec.Decode(&value))
+		if out.Len() > 0 {
+			out.WriteByte(' ')
+		}
+		out.WriteString(key.(string) + "=")
+		require.NoError(t, json.Compact(&out, value))
+	}
+	return out.String()
+}
+
 func TestPerCallRetriesTimeoutAndHeaders(t *testing.T) {
 	t.Parallel()
 	srv := reeflowtest.NewServer(t)
@@ -318,4 +372,32 @@ func TestWithHeaderRefusals(t *testing.T) {
 
 	_, err = reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHeader("X-Api-Token: "+canarySecret, ""))
 	assert.EqualError(t, err, `reeflow: WithHeader: header name has a character that is not allowed in a header name (byte 11, ':')`)
+}
+
+// A product with spaces (several products, a comment, as RFC 9110 allows in a User-Agent) is
+// accepted and sent exactly as given after the SDK's own product, for the client and for a call.
+func TestUserAgentProductWithSpacesIsSentAsGiven(t *testing.T) {
+	t.Parallel()
+	const product = "billing-service/1.2 (ops team; +https://example.com)  worker/3"
+	client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithUserAgent(product))
+	_, err := client.Connections.List(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"reeflow-go/" + reeflow.Version + " " + product}, rec.last(t).Header.Values("User-Agent"))
+
+	require.NoError(t, client.Do(context.Background(), http.MethodGet, "connections", nil, nil, reeflow.WithUserAgent("job/2 (nightly)")))
+	assert.Equal(t, []string{"reeflow-go/" + reeflow.Version + " job/2 (nightly)"}, rec.last(t).Header.Values("User-Agent"))
+}
+
+// A control character in the product, which would split or corrupt the header, is an error
+// from the constructor (or the call), never a request net/http refuses later.
+func TestUserAgentProductWithControlCharacterIsRefused(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(200, `[]`))
+	for _, product := range []string{"svc/1\x7f", "svc/1\tx", "svc/1\r\nX-Injected: 1", "svc\x00/1"} {
+		_, err := reeflow.NewClient(reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithUserAgent(product))
+		require.ErrorContains(t, err, "WithUserAgent: control character in product", "%q", product)
+		err = client.Do(context.Background(), http.MethodGet, "connections", nil, nil, reeflow.WithUserAgent(product))
+		require.ErrorContains(t, err, "WithUserAgent: control character in product", "%q", product)
+	}
+	assert.Empty(t, rec.all(), "nothing was sent")
 }

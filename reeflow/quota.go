@@ -50,23 +50,6 @@ func (e *QuotaError) Is(target error) bool {
 	return e != nil && (target == ErrQuotaExceeded || e.APIError.Is(target))
 }
 
-// Is reports whether the 403 is a quota refusal, for errors.Is(err, ErrQuotaExceeded); other
-// targets are matched by the underlying *APIError.
-func (e *PermissionDeniedError) Is(target error) bool {
-	return target == ErrQuotaExceeded && e != nil && isQuotaExceeded(e.APIError)
-}
-
-// As sets target, a **QuotaError, to the quota refusal this 403 is, for errors.As; it reports
-// false for any other target and for a 403 that is not a quota refusal.
-func (e *PermissionDeniedError) As(target any) bool {
-	qe, ok := target.(**QuotaError)
-	if !ok || e == nil || !isQuotaExceeded(e.APIError) {
-		return false
-	}
-	*qe = parseQuota(e.APIError)
-	return true
-}
-
 const quotaPrefix = "quota exceeded"
 
 func isQuotaExceeded(e *APIError) bool {

@@ -225,6 +225,3 @@ func withoutQuery(err error, u *url.URL) error {
 	}
 	return &url.Error{Op: ue.Op, URL: clean.String(), Err: WithoutPrefix(cause)}
 }
-
-// errMalformedLocation stands for net/http's own error about a redirect it could not follow.
-var errMalformedLocation = errors.New("the server redirected to a malformed Location")

@@ -5,10 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 )
+
+// BodyField is a field to set in a call's JSON request body: a path of object keys and the value's JSON.
+type BodyField struct {
+	Path  string
+	keys  []string
+	value json.RawMessage
+}
 
 // NewBodyField checks a WithBodyField: path names the field, with dots between nested object
 // keys, and value is encoded with encoding/json (a json.RawMessage goes in as it is).
@@ -43,13 +49,6 @@ func setRequestBodyFields(req *http.Request, fields []BodyField) error {
 	}
 	SetBody(req, body)
 	return nil
-}
-
-// SetBody makes body the request's body, replayable for signing and for net/http's own retries.
-func SetBody(req *http.Request, body []byte) {
-	req.ContentLength = int64(len(body))
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 }
 
 // setBodyFields returns body, a JSON object, with each field set. Numbers and the order of the

@@ -2,23 +2,9 @@ package transport
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
-)
-
-// Policy says when a call may be sent again.
-type Policy int
-
-const (
-	// RetryIdempotent retries on connection errors, timeouts, 429, 502, 503 and 504. Repeating the
-	// request cannot do anything twice (GET, PUT, PATCH, DELETE, and POST /sessions, which only
-	// mints a token).
-	RetryIdempotent Policy = iota
-	// RetryUnsent retries only when the request provably never reached the server, or got 429, so that
-	// a create is never repeated after the server may have acted on it.
-	RetryUnsent
 )
 
 // Call describes one API call.
@@ -65,11 +51,4 @@ type Settings struct {
 	Logger         *slog.Logger
 	Idempotent     bool // the caller vouches that repeating the call is safe
 	KeepBody       bool // Result.Body keeps a 2xx body
-}
-
-// BodyField is a field to set in a call's JSON request body: a path of object keys and the value's JSON.
-type BodyField struct {
-	Path  string
-	keys  []string
-	value json.RawMessage
 }

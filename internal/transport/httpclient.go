@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -71,6 +72,9 @@ func guardRedirects(hc *http.Client) *http.Client {
 	}
 	return &guarded
 }
+
+// errMalformedLocation stands for net/http's own error about a redirect it could not follow.
+var errMalformedLocation = errors.New("the server redirected to a malformed Location")
 
 func origin(u *url.URL) string {
 	return u.Scheme + "://" + u.Host

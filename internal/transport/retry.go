@@ -12,6 +12,19 @@ import (
 	"time"
 )
 
+// Policy says when a call may be sent again.
+type Policy int
+
+const (
+	// RetryIdempotent retries on connection errors, timeouts, 429, 502, 503 and 504. Repeating the
+	// request cannot do anything twice (GET, PUT, PATCH, DELETE, and POST /sessions, which only
+	// mints a token).
+	RetryIdempotent Policy = iota
+	// RetryUnsent retries only when the request provably never reached the server, or got 429, so that
+	// a create is never repeated after the server may have acted on it.
+	RetryUnsent
+)
+
 // Backoff: exponential with full jitter, between 0 and min(backoffCap, backoffBase·2^(n-1)).
 const (
 	backoffBase = 500 * time.Millisecond
