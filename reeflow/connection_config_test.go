@@ -272,3 +272,40 @@ func TestPostgresConfigFromJSONWithoutSSLIsRefused(t *testing.T) {
 	require.ErrorContains(t, err, "PostgresConfig.SSL is false")
 	assert.Empty(t, rec.all())
 }
+
+func FuzzDecodeConfig(f *testing.F) {
+	for _, seed := range []struct{ typ, raw string }{
+		{"pg", `{"host":"db","port":5432,"database":"app","user":"u","ssl":true}`},
+		{"tinybird", `{"host":"api.tinybird.co"}`},
+		{"clickhouse", `{"account":"x"}`}, {"snowflake", `{"account":"x","schemas":["PUBLIC"]}`}, {"bigquery", `{"project_id":"p"}`},
+		{"pg", `{"port":"5432"}`}, {"pg", `null`}, {"", `{}`}, {"tinybird", `[]`},
+	} {
+		f.Add(seed.typ, []byte(seed.raw))
+	}
+	f.Fuzz(func(t *testing.T, typ string, raw []byte) {
+		cfg, err := reeflow.DecodeConfig(reeflow.ConnectionType(typ), json.RawMessage(raw))
+		if err != nil {
+			if cfg != nil {
+				t.Fatal("a config with an error")
+			}
+			return
+		}
+		if cfg.ConnectionType() != reeflow.ConnectionType(typ) {
+			t.Fatalf("type %q decoded as %q", typ, cfg.ConnectionType())
+		}
+		switch typ {
+		case "pg":
+			_ = cfg.(reeflow.PostgresConfig)
+		case "tinybird":
+			_ = cfg.(reeflow.TinybirdConfig)
+		case "bigquery":
+			_ = cfg.(reeflow.BigQueryConfig)
+		case "snowflake":
+			_ = cfg.(reeflow.SnowflakeConfig)
+		default:
+			if u := cfg.(reeflow.UnknownConfig); string(u.Raw) != string(raw) {
+				t.Fatal("raw config altered")
+			}
+		}
+	})
+}
