@@ -309,3 +309,30 @@ func FuzzDecodeConfig(f *testing.F) {
 		}
 	})
 }
+
+// An UnknownConfig of a type this SDK knows would skip that type's checks (a PostgresConfig
+// with "ssl": false is sent only with InsecureNoSSL): it is refused before sending, naming the
+// config type to use. An UnknownConfig of any other type is still sent.
+func TestUnknownConfigOfAKnownTypeIsRefused(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
+	ctx := context.Background()
+	for typ, use := range map[reeflow.ConnectionType]string{
+		reeflow.ConnectionTypePostgres: "PostgresConfig", reeflow.ConnectionTypeTinybird: "TinybirdConfig",
+		reeflow.ConnectionTypeBigQuery: "BigQueryConfig", reeflow.ConnectionTypeSnowflake: "SnowflakeConfig",
+	} {
+		cfg := reeflow.UnknownConfig{Type: typ, Raw: json.RawMessage(`{"host":"h","port":5432,"database":"d","user":"u","password":"p","ssl":false}`)}
+		want := fmt.Sprintf("UnknownConfig.Type is %q, a type this SDK knows: use %s", typ, use)
+		for _, c := range []reeflow.ConnectionConfig{cfg, &cfg} {
+			_, err := client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "n", Config: c})
+			assert.ErrorContains(t, err, want)
+			_, err = client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{Config: c})
+			assert.ErrorContains(t, err, want)
+		}
+	}
+	assert.Empty(t, rec.all(), "nothing was sent")
+
+	_, err := client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "n", Config: reeflow.UnknownConfig{Type: "clickhouse", Raw: json.RawMessage(`{}`)}})
+	require.NoError(t, err)
+	assert.Len(t, rec.all(), 1)
+}
