@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -98,4 +99,33 @@ func TestAuthEditorsGivenAsOptionsAreTheCredentials(t *testing.T) {
 	_, err = hmacClient.Connections.List(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, reeflow.AuthHMAC, srv.Requests()[4].AuthMode)
+}
+
+// providerFunc is a CredentialsProvider made of a function.
+type providerFunc func(context.Context) (reeflow.Credentials, error)
+
+func (f providerFunc) Credentials(ctx context.Context) (reeflow.Credentials, error) { return f(ctx) }
+
+// An error about what a credentials provider gave, or one it returned, carries one "reeflow: "
+// prefix however deep its sentinel, and still matches it.
+func TestCredentialsProviderErrorsHaveOnePrefix(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		provider providerFunc
+		want     error
+	}{
+		"a key ID without key_": {func(context.Context) (reeflow.Credentials, error) {
+			return reeflow.Credentials{KeyID: "bad", Secret: reeflow.NewSecret("s")}, nil
+		}, reeflow.ErrInvalidCredentials},
+		"a reeflow sentinel returned": {func(context.Context) (reeflow.Credentials, error) {
+			return reeflow.Credentials{}, reeflow.ErrNoCredentials
+		}, reeflow.ErrNoCredentials},
+	} {
+		client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithCredentialsProvider(tc.provider, reeflow.AuthBasic))
+		_, err := client.Connections.List(context.Background())
+		require.ErrorIs(t, err, tc.want, name)
+		assert.Equal(t, 1, strings.Count(err.Error(), "reeflow:"), "%s: %s", name, err)
+		assert.True(t, strings.HasPrefix(err.Error(), "reeflow: list connections: authenticate: credentials provider: "), "%s: %s", name, err)
+		assert.Empty(t, rec.all(), name)
+	}
 }
