@@ -179,9 +179,6 @@ func float32Value(f float32) (attrValue, error) {
 // checkAttributeName refuses names that cannot be meant: empty, too long, broken UTF-8,
 // control characters, or white space around them.
 func checkAttributeName(name string) error {
-	if printableASCII(name) {
-		return nil // the common case, decided in one pass
-	}
 	switch {
 	case name == "":
 		return errors.New("name is empty")
@@ -201,20 +198,6 @@ func checkAttributeName(name string) error {
 		}
 	}
 	return nil
-}
-
-// printableASCII reports a name of 1 to 64 printable ASCII characters that neither starts nor
-// ends with a space: a valid name.
-func printableASCII(name string) bool {
-	if name == "" || len(name) > maxAttributeName || name[0] == ' ' || name[len(name)-1] == ' ' {
-		return false
-	}
-	for i := range len(name) {
-		if c := name[i]; c < ' ' || c > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // attribute is one name and its value, as found in an Attributes map.
