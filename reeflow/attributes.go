@@ -179,9 +179,6 @@ func float32Value(f float32) (attrValue, error) {
 // checkAttributeName refuses names that cannot be meant: empty, too long, broken UTF-8,
 // control characters, or white space around them.
 func checkAttributeName(name string) error {
-	if printableASCII(name) {
-		return nil // the common case, decided in one pass
-	}
 	switch {
 	case name == "":
 		return errors.New("name is empty")
@@ -203,33 +200,19 @@ func checkAttributeName(name string) error {
 	return nil
 }
 
-// printableASCII reports a name of 1 to 64 printable ASCII characters that neither starts nor
-// ends with a space: a valid name.
-func printableASCII(name string) bool {
-	if name == "" || len(name) > maxAttributeName || name[0] == ' ' || name[len(name)-1] == ' ' {
-		return false
-	}
-	for i := range len(name) {
-		if c := name[i]; c < ' ' || c > '~' {
-			return false
-		}
-	}
-	return true
-}
-
 // attribute is one name and its value, as found in an Attributes map.
 type attribute struct {
 	name  string
 	value any
 }
 
-// sortedAttributes checks the names of attrs and appends the attributes to buf in canonical
-// order (by case-folded name, which is a total order once no two names fold to the same).
-func sortedAttributes(subject string, attrs Attributes, buf []attribute) ([]attribute, error) {
+// sortedAttributes checks the names of attrs and returns the attributes in canonical order (by
+// case-folded name, which is a total order once no two names fold to the same).
+func sortedAttributes(subject string, attrs Attributes) ([]attribute, error) {
 	if len(attrs) > maxAttributes {
 		return nil, fmt.Errorf("%s attributes: %d of them, more than %d", subject, len(attrs), maxAttributes)
 	}
-	sorted := buf[:0]
+	sorted := make([]attribute, 0, len(attrs))
 	for name, value := range attrs {
 		if err := checkAttributeName(name); err != nil {
 			return nil, fmt.Errorf("%s attribute %s: %w", subject, quoteName(name), err)
@@ -304,15 +287,12 @@ func attributesBody(subject string, attrs Attributes) (*map[string]any, error) {
 }
 
 // checkAttributes checks attrs, names first, then each value in canonical order (so that the
-// error is the same whatever the map's order), and hands each value to use. It allocates nothing
-// for a valid map of up to stackAttributes attributes: Validate runs on every page view that an
-// embedding handler serves.
+// error is the same whatever the map's order), and hands each value to use.
 func checkAttributes(subject string, attrs Attributes, use func(name string, v attrValue)) error {
-	if len(attrs) == 0 || use == nil && validAttributes(attrs) {
+	if len(attrs) == 0 {
 		return nil
 	}
-	var buf [stackAttributes]attribute
-	sorted, err := sortedAttributes(subject, attrs, buf[:])
+	sorted, err := sortedAttributes(subject, attrs)
 	if err != nil {
 		return err
 	}
@@ -326,35 +306,4 @@ func checkAttributes(subject string, attrs Attributes, use func(name string, v a
 		}
 	}
 	return nil
-}
-
-// stackAttributes is how many attributes checkAttributes sorts without allocating.
-const stackAttributes = 16
-
-// validAttributes is the quick path of checkAttributes: it reports whether attrs, at most
-// stackAttributes of them, are all valid, in map order and without sorting (names that differ
-// only by case are found pairwise). When it says no, the sorted path finds the error, the same
-// whatever the map's order.
-func validAttributes(attrs Attributes) bool {
-	if len(attrs) > stackAttributes {
-		return false
-	}
-	var seen [stackAttributes]string
-	n := 0
-	for name, value := range attrs {
-		if checkAttributeName(name) != nil {
-			return false
-		}
-		if _, err := normalizeAttribute(value); err != nil {
-			return false
-		}
-		for _, other := range seen[:n] {
-			if strings.EqualFold(name, other) {
-				return false
-			}
-		}
-		seen[n] = name
-		n++
-	}
-	return true
 }

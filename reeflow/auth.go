@@ -137,7 +137,8 @@ func (s providerAuthSpec) authenticator(now func() time.Time) transport.Authenti
 		if err == nil {
 			err = c.Validate()
 		}
-		return c.plain(), err
+		// The call's error starts with "reeflow: " already: one prefix per error.
+		return c.plain(), transport.WithoutPrefix(err)
 	}, now)
 }
 

@@ -2,9 +2,9 @@ package reeflow_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,75 +36,6 @@ func TestBasicAuthSecretMayContainColon(t *testing.T) {
 	require.NoError(t, edit(context.Background(), req))
 	_, pass, _ := req.BasicAuth()
 	assert.Equal(t, "se:cret", pass)
-}
-
-func TestEditorsCannotAddASecondCredential(t *testing.T) {
-	t.Parallel()
-	hmacHeader := func(_ context.Context, r *http.Request) error { r.Header.Set("X-API-Key", "key_other"); return nil }
-	client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithRequestEditor(hmacHeader))
-	_, err := client.Connections.List(context.Background())
-	require.ErrorIs(t, err, reeflow.ErrMultipleCredentials)
-	assert.NotErrorIs(t, err, reeflow.ErrInvalidAPIKey)
-	assert.Equal(t, "reeflow: list connections: multiple credentials: a request editor set X-Api-Key; the client authenticates every request itself",
-		err.Error(), "one prefix, however deep the sentinel")
-
-	// BasicAuth's editor inside an editor of your own is a second credential.
-	basic, err := reeflow.BasicAuth("key_other", "other")
-	require.NoError(t, err)
-	wrapped := reeflow.RequestEditorFn(func(ctx context.Context, r *http.Request) error { return basic(ctx, r) })
-	client2, rec2 := newRecorder(t, reply(200, `[]`))
-	_, err = client2.Connections.List(context.Background(), wrapped)
-	require.ErrorIs(t, err, reeflow.ErrMultipleCredentials)
-	assert.Empty(t, rec.all(), "nothing may be sent")
-	assert.Empty(t, rec2.all(), "nothing may be sent")
-}
-
-// An editor may index the header map directly, with a key net/http would not canonicalise:
-// the check must not depend on the key's case.
-func TestEditorsCannotAddACredentialInAnyCase(t *testing.T) {
-	t.Parallel()
-	for _, key := range []string{"authorization", "AUTHORIZATION", "x-api-key", "X-API-KEY", "x-api-signature", "proxy-authorization"} {
-		for _, mode := range []reeflow.Option{reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHMACAuth(docKeyID, docSecret)} {
-			set := reeflow.RequestEditorFn(func(_ context.Context, r *http.Request) error {
-				r.Header[key] = []string{"key_other"}
-				return nil
-			})
-			client, rec := newRecorder(t, reply(200, `[]`), mode)
-			_, err := client.Connections.List(context.Background(), set)
-			require.ErrorIs(t, err, reeflow.ErrMultipleCredentials, key)
-			assert.Empty(t, rec.all(), "nothing may be sent (%s)", key)
-		}
-	}
-}
-
-func TestRequestEditorsRunInOrderBeforeAuth(t *testing.T) {
-	t.Parallel()
-	var order []string
-	editor := func(name string) reeflow.RequestEditorFn {
-		return func(_ context.Context, r *http.Request) error {
-			order = append(order, name)
-			assert.Empty(t, r.Header.Get("Authorization"), "auth runs after the editors")
-			r.Header.Add("X-Trace", name)
-			return nil
-		}
-	}
-	client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithRequestEditor(editor("client")))
-	_, err := client.Connections.List(context.Background(), editor("call"))
-	require.NoError(t, err)
-	assert.Equal(t, []string{"client", "call"}, order)
-	got := rec.last(t)
-	assert.Equal(t, []string{"client", "call"}, got.Header.Values("X-Trace"))
-	assert.Equal(t, docHeader, got.Header.Get("Authorization"))
-}
-
-func TestRequestEditorErrorStopsTheRequest(t *testing.T) {
-	t.Parallel()
-	boom := errors.New("boom")
-	client, rec := newRecorder(t, reply(200, `[]`))
-	_, err := client.Connections.List(context.Background(), reeflow.RequestEditorFn(func(context.Context, *http.Request) error { return boom }))
-	require.ErrorIs(t, err, boom)
-	assert.Contains(t, err.Error(), "list connections")
-	assert.Empty(t, rec.all())
 }
 
 func TestEditorsAndCheckResponseRefuseNil(t *testing.T) {
@@ -168,4 +99,33 @@ func TestAuthEditorsGivenAsOptionsAreTheCredentials(t *testing.T) {
 	_, err = hmacClient.Connections.List(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, reeflow.AuthHMAC, srv.Requests()[4].AuthMode)
+}
+
+// providerFunc is a CredentialsProvider made of a function.
+type providerFunc func(context.Context) (reeflow.Credentials, error)
+
+func (f providerFunc) Credentials(ctx context.Context) (reeflow.Credentials, error) { return f(ctx) }
+
+// An error about what a credentials provider gave, or one it returned, carries one "reeflow: "
+// prefix however deep its sentinel, and still matches it.
+func TestCredentialsProviderErrorsHaveOnePrefix(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		provider providerFunc
+		want     error
+	}{
+		"a key ID without key_": {func(context.Context) (reeflow.Credentials, error) {
+			return reeflow.Credentials{KeyID: "bad", Secret: reeflow.NewSecret("s")}, nil
+		}, reeflow.ErrInvalidCredentials},
+		"a reeflow sentinel returned": {func(context.Context) (reeflow.Credentials, error) {
+			return reeflow.Credentials{}, reeflow.ErrNoCredentials
+		}, reeflow.ErrNoCredentials},
+	} {
+		client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithCredentialsProvider(tc.provider, reeflow.AuthBasic))
+		_, err := client.Connections.List(context.Background())
+		require.ErrorIs(t, err, tc.want, name)
+		assert.Equal(t, 1, strings.Count(err.Error(), "reeflow:"), "%s: %s", name, err)
+		assert.True(t, strings.HasPrefix(err.Error(), "reeflow: list connections: authenticate: credentials provider: "), "%s: %s", name, err)
+		assert.Empty(t, rec.all(), name)
+	}
 }

@@ -210,40 +210,6 @@ func (p staticProvider) Credentials(context.Context) (reeflow.Credentials, error
 	return p.creds, nil
 }
 
-// TestZeroValuesGiveErrorsNotPanics: a Client or service that NewClient did not make, or a nil
-// context, is an error from the call, never a panic.
-func TestZeroValuesGiveErrorsNotPanics(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	var zero reeflow.Client
-	calls := map[string]func() error{
-		"Client.Do":             func() error { return zero.Do(ctx, http.MethodGet, "things", nil, nil) },
-		"nil Client.Do":         func() error { return (*reeflow.Client)(nil).Do(ctx, http.MethodGet, "things", nil, nil) },
-		"zero Client's service": func() error { _, err := zero.Connections.List(ctx); return err },
-		"zero ConnectionsService": func() error {
-			_, err := (&reeflow.ConnectionsService{}).Get(ctx, "conn_1")
-			return err
-		},
-		"zero SessionsService": func() error {
-			_, err := (&reeflow.SessionsService{}).Create(ctx, reeflow.CreateSessionParams{UserID: "u"})
-			return err
-		},
-		"nil APIKeysService": func() error { _, err := (*reeflow.APIKeysService)(nil).List(ctx); return err },
-	}
-	for name, call := range calls {
-		var err error
-		require.NotPanics(t, func() { err = call() }, name)
-		assert.ErrorContains(t, err, "the client was not created with NewClient", name)
-	}
-	assert.NotPanics(t, zero.CloseIdleConnections)
-
-	client, rec := newRecorder(t, reply(200, `[]`))
-	//nolint:staticcheck // a nil context on purpose
-	_, err := client.Connections.List(nil)
-	assert.EqualError(t, err, "reeflow: list connections: nil context")
-	assert.Empty(t, rec.all())
-}
-
 // nilPointerProvider has a value receiver: a nil *nilPointerProvider panics when called.
 type nilPointerProvider struct{ creds reeflow.Credentials }
 

@@ -251,7 +251,9 @@ func (c SnowflakeConfig) LogValue() slog.Value {
 }
 
 // UnknownConfig is the config of a connection type this SDK does not know, kept as raw JSON.
-// It can also create or update a connection of such a type. Its JSON is Raw, the config object
+// It can also create or update a connection of such a type; one whose Type is a type this SDK
+// knows ("pg", say) is refused before sending, since it would skip that type's checks: use
+// PostgresConfig, TinybirdConfig, BigQueryConfig or SnowflakeConfig. Its JSON is Raw, the config object
 // as on the wire (the type travels beside it, in the connection); printing or logging it shows
 // the type and the size of Raw, not its content, which may hold credentials.
 type UnknownConfig struct {
@@ -376,6 +378,8 @@ func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 		switch {
 		case c.Type == "":
 			return nil, errors.New("UnknownConfig has no Type")
+		case knownConfig(c.Type) != "":
+			return nil, fmt.Errorf("UnknownConfig.Type is %q, a type this SDK knows: use %s, whose checks an UnknownConfig would skip", c.Type, knownConfig(c.Type))
 		case len(c.Raw) == 0 || c.Raw[0] != '{' || !json.Valid(c.Raw):
 			return nil, errors.New("UnknownConfig.Raw is not a JSON object")
 		}
@@ -383,6 +387,22 @@ func plainConfig(cfg ConnectionConfig) (ConnectionConfig, error) {
 	default:
 		return nil, fmt.Errorf("config of type %T is not supported: use PostgresConfig, TinybirdConfig, BigQueryConfig, SnowflakeConfig or UnknownConfig", cfg)
 	}
+}
+
+// knownConfig names the config type of t, or returns "" for a type this SDK does not know:
+// the types decodeConfig never decodes to an UnknownConfig.
+func knownConfig(t ConnectionType) string {
+	switch t {
+	case ConnectionTypePostgres:
+		return "PostgresConfig"
+	case ConnectionTypeTinybird:
+		return "TinybirdConfig"
+	case ConnectionTypeBigQuery:
+		return "BigQueryConfig"
+	case ConnectionTypeSnowflake:
+		return "SnowflakeConfig"
+	}
+	return ""
 }
 
 func checkPostgresConfig(c PostgresConfig) error {

@@ -272,3 +272,67 @@ func TestPostgresConfigFromJSONWithoutSSLIsRefused(t *testing.T) {
 	require.ErrorContains(t, err, "PostgresConfig.SSL is false")
 	assert.Empty(t, rec.all())
 }
+
+func FuzzDecodeConfig(f *testing.F) {
+	for _, seed := range []struct{ typ, raw string }{
+		{"pg", `{"host":"db","port":5432,"database":"app","user":"u","ssl":true}`},
+		{"tinybird", `{"host":"api.tinybird.co"}`},
+		{"clickhouse", `{"account":"x"}`}, {"snowflake", `{"account":"x","schemas":["PUBLIC"]}`}, {"bigquery", `{"project_id":"p"}`},
+		{"pg", `{"port":"5432"}`}, {"pg", `null`}, {"", `{}`}, {"tinybird", `[]`},
+	} {
+		f.Add(seed.typ, []byte(seed.raw))
+	}
+	f.Fuzz(func(t *testing.T, typ string, raw []byte) {
+		cfg, err := reeflow.DecodeConfig(reeflow.ConnectionType(typ), json.RawMessage(raw))
+		if err != nil {
+			if cfg != nil {
+				t.Fatal("a config with an error")
+			}
+			return
+		}
+		if cfg.ConnectionType() != reeflow.ConnectionType(typ) {
+			t.Fatalf("type %q decoded as %q", typ, cfg.ConnectionType())
+		}
+		switch typ {
+		case "pg":
+			_ = cfg.(reeflow.PostgresConfig)
+		case "tinybird":
+			_ = cfg.(reeflow.TinybirdConfig)
+		case "bigquery":
+			_ = cfg.(reeflow.BigQueryConfig)
+		case "snowflake":
+			_ = cfg.(reeflow.SnowflakeConfig)
+		default:
+			if u := cfg.(reeflow.UnknownConfig); string(u.Raw) != string(raw) {
+				t.Fatal("raw config altered")
+			}
+		}
+	})
+}
+
+// An UnknownConfig of a type this SDK knows would skip that type's checks (a PostgresConfig
+// with "ssl": false is sent only with InsecureNoSSL): it is refused before sending, naming the
+// config type to use. An UnknownConfig of any other type is still sent.
+func TestUnknownConfigOfAKnownTypeIsRefused(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
+	ctx := context.Background()
+	for typ, use := range map[reeflow.ConnectionType]string{
+		reeflow.ConnectionTypePostgres: "PostgresConfig", reeflow.ConnectionTypeTinybird: "TinybirdConfig",
+		reeflow.ConnectionTypeBigQuery: "BigQueryConfig", reeflow.ConnectionTypeSnowflake: "SnowflakeConfig",
+	} {
+		cfg := reeflow.UnknownConfig{Type: typ, Raw: json.RawMessage(`{"host":"h","port":5432,"database":"d","user":"u","password":"p","ssl":false}`)}
+		want := fmt.Sprintf("UnknownConfig.Type is %q, a type this SDK knows: use %s", typ, use)
+		for _, c := range []reeflow.ConnectionConfig{cfg, &cfg} {
+			_, err := client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "n", Config: c})
+			assert.ErrorContains(t, err, want)
+			_, err = client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{Config: c})
+			assert.ErrorContains(t, err, want)
+		}
+	}
+	assert.Empty(t, rec.all(), "nothing was sent")
+
+	_, err := client.Connections.Create(ctx, reeflow.CreateConnectionParams{Name: "n", Config: reeflow.UnknownConfig{Type: "clickhouse", Raw: json.RawMessage(`{}`)}})
+	require.NoError(t, err)
+	assert.Len(t, rec.all(), 1)
+}

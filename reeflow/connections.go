@@ -133,6 +133,11 @@ func decodeConnections(out *[]Connection) func([]byte) error {
 //	  "name": "Analytics",
 //	  "type": "pg"
 //	}
+//
+// Printing the params (any fmt verb) or logging them as a slog attribute shows the config
+// without its password or token. encoding/json is not redacted: it writes the config as it is,
+// secret included, and so does slog's JSON handler when it meets params nested in a slice, a
+// map or a struct of yours. Log the params themselves, not a value that holds them.
 type CreateConnectionParams struct {
 	Name   string
 	Config ConnectionConfig
@@ -155,6 +160,10 @@ type CreateConnectionParams struct {
 // is sent as:
 //
 //	{"config": {"host": "api.tinybird.co"}, "name": "Analytics (replica)"}
+//
+// As for CreateConnectionParams, printing or logging the params as a slog attribute hides the
+// config's secret, and encoding/json (slog's JSON handler meeting them nested in a slice, a map
+// or a struct) writes it.
 type UpdateConnectionParams struct {
 	Name   *string
 	Config ConnectionConfig

@@ -176,51 +176,80 @@ type AuthenticationError struct{ *APIError }
 // PermissionDeniedError is a 403 response: a disabled key, a quota, or a missing permission.
 type PermissionDeniedError struct{ *APIError }
 
+// The wrappers (and QuotaError) declare every method of the error they are instead of letting
+// the embedded *APIError promote it: a promoted method reaches the field through the wrapper's
+// pointer, which panics when the wrapper is nil. Each of them reads the field through its api
+// method only, the one place where a nil wrapper is handled; the *APIError methods handle nil.
+
+// Error describes the response as APIError.Error does.
+func (e *BadRequestError) Error() string { return e.api().Error() }
+
+// GoString prints the underlying *APIError as APIError.GoString does.
+func (e *BadRequestError) GoString() string { return e.api().GoString() }
+
 // Is matches the sentinels the underlying *APIError matches; a nil error matches none.
-func (e *BadRequestError) Is(target error) bool { return e != nil && e.APIError.Is(target) }
+func (e *BadRequestError) Is(target error) bool { return e.api().Is(target) }
 
 // Unwrap returns the underlying *APIError.
-func (e *BadRequestError) Unwrap() error {
+func (e *BadRequestError) Unwrap() error { return unwrapAPIError(e.api()) }
+
+func (e *BadRequestError) api() *APIError {
 	if e == nil {
 		return nil
 	}
-	return unwrapAPIError(e.APIError)
+	return e.APIError
 }
 
+// Error describes the response as APIError.Error does.
+func (e *AuthenticationError) Error() string { return e.api().Error() }
+
+// GoString prints the underlying *APIError as APIError.GoString does.
+func (e *AuthenticationError) GoString() string { return e.api().GoString() }
+
 // Is matches the sentinels the underlying *APIError matches; a nil error matches none.
-func (e *AuthenticationError) Is(target error) bool { return e != nil && e.APIError.Is(target) }
+func (e *AuthenticationError) Is(target error) bool { return e.api().Is(target) }
 
 // Unwrap returns the underlying *APIError.
-func (e *AuthenticationError) Unwrap() error {
+func (e *AuthenticationError) Unwrap() error { return unwrapAPIError(e.api()) }
+
+func (e *AuthenticationError) api() *APIError {
 	if e == nil {
 		return nil
 	}
-	return unwrapAPIError(e.APIError)
+	return e.APIError
 }
+
+// Error describes the response as APIError.Error does.
+func (e *PermissionDeniedError) Error() string { return e.api().Error() }
+
+// GoString prints the underlying *APIError as APIError.GoString does.
+func (e *PermissionDeniedError) GoString() string { return e.api().GoString() }
 
 // Is reports whether the 403 is a quota refusal, for errors.Is(err, ErrQuotaExceeded); other
 // targets are matched by the underlying *APIError.
 func (e *PermissionDeniedError) Is(target error) bool {
-	return target == ErrQuotaExceeded && e != nil && isQuotaExceeded(e.APIError)
+	return target == ErrQuotaExceeded && isQuotaExceeded(e.api())
 }
 
-// As sets target, a **QuotaError, to the quota refusal this 403 is, for errors.As; it reports
-// false for any other target and for a 403 that is not a quota refusal.
+// As sets target, a non-nil **QuotaError, to the quota refusal this 403 is, for errors.As; it
+// reports false for any other target and for a 403 that is not a quota refusal.
 func (e *PermissionDeniedError) As(target any) bool {
 	qe, ok := target.(**QuotaError)
-	if !ok || e == nil || !isQuotaExceeded(e.APIError) {
+	if !ok || qe == nil || !isQuotaExceeded(e.api()) {
 		return false
 	}
-	*qe = parseQuota(e.APIError)
+	*qe = parseQuota(e.api())
 	return true
 }
 
 // Unwrap returns the underlying *APIError.
-func (e *PermissionDeniedError) Unwrap() error {
+func (e *PermissionDeniedError) Unwrap() error { return unwrapAPIError(e.api()) }
+
+func (e *PermissionDeniedError) api() *APIError {
 	if e == nil {
 		return nil
 	}
-	return unwrapAPIError(e.APIError)
+	return e.APIError
 }
 
 // unwrapAPIError returns e, or nil for a nil *APIError: a typed nil in an interface would make

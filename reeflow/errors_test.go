@@ -353,3 +353,24 @@ func TestErrorTextHasOneFormat(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseErrorBody(f *testing.F) {
+	for _, seed := range []string{
+		`{"message":"Invalid API key","error":"Unauthorized","statusCode":401}`,
+		`{"code":"INVALID_EXPIRATION","message":"Expiration cannot be more than 86400 seconds from now"}`,
+		`{"message":["name must be a string","name should not be empty"],"error":"Bad Request","statusCode":400}`,
+		``, `<html></html>`, `{"message":`, `null`, `{"message":null}`, `{"message":[1,2]}`,
+	} {
+		f.Add(400, []byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		e := reeflow.ParseErrorBody(status, body)
+		if e.StatusCode != status {
+			t.Fatalf("status lost: %d != %d", e.StatusCode, status)
+		}
+		if len(e.Messages) > 0 && e.Message != strings.Join(e.Messages, "; ") {
+			t.Fatalf("Message %q does not join Messages %q", e.Message, e.Messages)
+		}
+		_ = e.Error()
+	})
+}

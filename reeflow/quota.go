@@ -37,17 +37,27 @@ type QuotaError struct {
 	Maximum, Current int
 }
 
+// Error describes the response as APIError.Error does.
+func (e *QuotaError) Error() string { return e.api().Error() }
+
+// GoString prints the underlying *APIError as APIError.GoString does.
+func (e *QuotaError) GoString() string { return e.api().GoString() }
+
+// Is matches ErrQuotaExceeded, and every other sentinel the underlying *APIError matches. A nil
+// *QuotaError is no quota refusal.
+func (e *QuotaError) Is(target error) bool {
+	return e != nil && (target == ErrQuotaExceeded || e.api().Is(target))
+}
+
 // Unwrap returns the underlying *APIError.
-func (e *QuotaError) Unwrap() error {
+func (e *QuotaError) Unwrap() error { return unwrapAPIError(e.api()) }
+
+// api is the underlying *APIError, nil for a nil *QuotaError (see BadRequestError.api).
+func (e *QuotaError) api() *APIError {
 	if e == nil {
 		return nil
 	}
-	return unwrapAPIError(e.APIError)
-}
-
-// Is matches ErrQuotaExceeded, and every other sentinel the underlying *APIError matches.
-func (e *QuotaError) Is(target error) bool {
-	return e != nil && (target == ErrQuotaExceeded || e.APIError.Is(target))
+	return e.APIError
 }
 
 const quotaPrefix = "quota exceeded"

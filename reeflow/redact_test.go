@@ -3,6 +3,7 @@ package reeflow_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -157,4 +158,17 @@ func TestResponseNeverPrintsItsBody(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&logged, nil)).Info("call", "resp", resp)
 	assert.Contains(t, logged.String(), `"body_bytes"`)
 	assert.NotContains(t, logged.String(), canaryToken)
+
+	// Nested in a slice or a struct, slog's JSON handler encodes a Response with encoding/json,
+	// which would write the body in base64: its JSON is what LogValue logs.
+	b, err := json.Marshal(resp)
+	require.NoError(t, err)
+	assert.JSONEq(t, fmt.Sprintf(`{"status":201,"request_id":"req_1","attempts":1,"body_bytes":%d}`, len(resp.Body)), string(b))
+	logged.Reset()
+	logger := slog.New(slog.NewJSONHandler(&logged, nil))
+	logger.Info("calls", "responses", []reeflow.Response{resp})
+	logger.Info("call", "result", struct{ Resp reeflow.Response }{resp})
+	assert.Equal(t, 2, strings.Count(logged.String(), `"body_bytes":`), logged.String())
+	assert.NotContains(t, logged.String(), canaryToken)
+	assert.NotContains(t, logged.String(), base64.StdEncoding.EncodeToString(resp.Body)[:16], "the body, base64-encoded")
 }

@@ -65,8 +65,10 @@ func (p CreateSessionParams) Validate() error {
 
 // Session is an embed session token for <reeflow-provider auth-token=…>. Its JSON is the wire
 // format, token included, so a Session can be sent to the page that embeds the dashboard as it
-// is. The token is a bearer credential: printing or logging a Session (fmt, slog) shows
-// "[REDACTED]" in its place.
+// is. The token is a bearer credential: printing a Session (any fmt verb) or logging it as a
+// slog attribute shows "[REDACTED]" in its place. encoding/json writes the token, and so does
+// slog's JSON handler when it meets a Session nested in a slice, a map or a struct of yours:
+// log the Session itself, not a value that holds it.
 type Session struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`

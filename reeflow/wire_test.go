@@ -283,42 +283,6 @@ func TestBrokenSuccessBodies(t *testing.T) {
 	assert.Nil(t, key)
 }
 
-func TestInvalidParamsAreRefusedBeforeSending(t *testing.T) {
-	t.Parallel()
-	client, rec := newRecorder(t, reply(201, pgConnectionJSON))
-	ctx := context.Background()
-	var nilPG *reeflow.PostgresConfig
-	createCases := map[string]reeflow.CreateConnectionParams{
-		"no name":              {Config: reeflow.PostgresConfig{Host: "h"}},
-		"no config":            {Name: "x"},
-		"nil pointer config":   {Name: "x", Config: nilPG},
-		"unknown without type": {Name: "x", Config: reeflow.UnknownConfig{Raw: json.RawMessage(`{}`)}},
-		"unknown raw not json": {Name: "x", Config: reeflow.UnknownConfig{Type: "x", Raw: json.RawMessage(`nope`)}},
-	}
-	for name, p := range createCases {
-		_, err := client.Connections.Create(ctx, p)
-		require.Error(t, err, name)
-		assert.Contains(t, err.Error(), "create connection", name)
-	}
-	_, err := client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{})
-	assert.ErrorContains(t, err, "nothing to update")
-	_, err = client.Connections.Update(ctx, "conn_1", reeflow.UpdateConnectionParams{Name: strPtr("")})
-	assert.ErrorContains(t, err, "Name is empty")
-	for name, p := range map[string]reeflow.CreateSessionParams{
-		"no user":          {},
-		"user ID too long": {UserID: strings.Repeat("u", 65)},
-		"org ID too long":  {UserID: "u", OrganizationID: strings.Repeat("o", 65)},
-		"nbf after exp":    {UserID: "u", Expiration: time.Now(), NotBefore: time.Now().Add(time.Hour)},
-	} {
-		_, err := client.Sessions.Create(ctx, p)
-		require.Error(t, err, name)
-	}
-	//lint:ignore SA1012 a nil context is bad input the SDK must refuse
-	_, err = client.Connections.List(nil) //nolint:staticcheck // a nil context is bad input the SDK must refuse
-	require.ErrorContains(t, err, "nil context")
-	assert.Empty(t, rec.all())
-}
-
 func TestDecodesAPIKeysAndSessions(t *testing.T) {
 	t.Parallel()
 	client, _ := newRecorder(t, reply(200, `[{"id":"key_1","name":"ci","enabled":true,"created_at":"2026-01-02T03:04:05Z","last_used_at":null},
