@@ -199,3 +199,27 @@ func TestRequestEditorErrorStopsTheRequest(t *testing.T) {
 	assert.Contains(t, err.Error(), "list connections")
 	assert.Empty(t, rec.all())
 }
+
+// An editor that drops the whole header map gets an empty one: the extra headers of the client
+// and of the call, and the credentials, are still written, after it, and nothing panics.
+func TestEditorThatDropsTheHeaderMap(t *testing.T) {
+	t.Parallel()
+	dropHeaders := reeflow.RequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.Header = nil
+		return nil
+	})
+	client, rec := newRecorder(t, reply(200, `[]`), reeflow.WithHeader("X-Tenant", "t1"))
+	_, err := client.Connections.List(context.Background(), dropHeaders, reeflow.WithHeader("X-Call", "c1"))
+	require.NoError(t, err)
+	got := rec.last(t).Header
+	assert.Equal(t, "t1", got.Get("X-Tenant"))
+	assert.Equal(t, "c1", got.Get("X-Call"))
+	assert.Equal(t, docHeader, got.Get("Authorization"), "the credentials are set after the editors")
+
+	// A per-call header alone, on a client without any.
+	client, rec = newRecorder(t, reply(200, `[]`))
+	_, err = client.Connections.List(context.Background(), dropHeaders, reeflow.WithHeader("X-Call", "c2"))
+	require.NoError(t, err)
+	assert.Equal(t, "c2", rec.last(t).Header.Get("X-Call"))
+	assert.Equal(t, docHeader, rec.last(t).Header.Get("Authorization"))
+}

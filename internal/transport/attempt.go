@@ -153,6 +153,11 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 			return nil, fmt.Errorf("request editor: %w", err)
 		}
 	}
+	if req.Header == nil {
+		// An editor dropped the header map: it gets an empty one, which the extra headers and
+		// the credentials are then written into.
+		req.Header = make(http.Header, len(a.s.Header)+1)
+	}
 	for name, values := range a.s.Header {
 		req.Header[name] = append(req.Header[name], values...)
 	}
