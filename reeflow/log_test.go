@@ -65,3 +65,34 @@ func TestLoggingRespectsTheLevel(t *testing.T) {
 	require.Error(t, err)
 	assert.Len(t, sink.Records(t), 1)
 }
+
+// A Logger without a Handler would panic on its first record: it is refused where it is given,
+// with the words embedding.WithLogger uses. A nil Logger still turns logging off.
+func TestLoggerWithoutHandlerIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	const want = "WithLogger: the slog.Logger has no Handler (pass nil to turn logging off)"
+	for name, l := range map[string]*slog.Logger{
+		"zero Logger":           {},
+		"nil *slog.JSONHandler": slog.New((*slog.JSONHandler)(nil)),
+		"nil *slog.TextHandler": slog.New((*slog.TextHandler)(nil)),
+	} {
+		_, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithBasicAuth(srv.Key().ID, srv.Key().Secret), reeflow.WithLogger(l))
+		require.Error(t, err, name)
+		assert.Equal(t, "reeflow: "+want, err.Error(), name)
+
+		before := len(srv.Requests())
+		_, err = srv.Client().Connections.List(context.Background(), reeflow.WithLogger(l))
+		require.Error(t, err, name)
+		assert.Equal(t, "reeflow: list connections: "+want, err.Error(), name)
+		assert.Len(t, srv.Requests(), before, "%s: nothing was sent", name)
+	}
+
+	sink := &testlog.Sink{}
+	client := srv.Client(reeflow.WithLogger(sink.Logger()))
+	_, err := client.Connections.List(context.Background(), reeflow.WithLogger(nil))
+	require.NoError(t, err)
+	assert.Empty(t, sink.String(), "WithLogger(nil) turns logging off for the call")
+	_, err = reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithBasicAuth(srv.Key().ID, srv.Key().Secret), reeflow.WithLogger(nil))
+	require.NoError(t, err)
+}

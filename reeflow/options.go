@@ -290,9 +290,14 @@ func WithMaxClockSkew(d time.Duration) Option {
 
 // WithLogger logs one record per attempt (method, path, status, attempt, duration, request ID,
 // retry wait) at Debug, and failed attempts at Warn. Credentials, passwords, tokens and bodies
-// are never logged. A nil logger turns logging off.
+// are never logged. A nil logger turns logging off (given to a call, for that call). A Logger
+// without a Handler (a zero slog.Logger, or one made from a nil *slog.JSONHandler) is an error:
+// it would panic on its first record.
 func WithLogger(l *slog.Logger) Option {
 	return option{"WithLogger", atAll, func(s *settings) error {
+		if l != nil && (l.Handler() == nil || isNilPointer(l.Handler())) {
+			return errors.New("the slog.Logger has no Handler (pass nil to turn logging off)")
+		}
 		s.t.Logger = l
 		return nil
 	}}
