@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -63,4 +64,30 @@ func TestDefaultClientReusesConnections(t *testing.T) {
 	assert.LessOrEqual(t, maxOpen, goroutines, "connections open at once")
 	assert.LessOrEqual(t, opened, goroutines+goroutines/2, "connections opened for %d requests", goroutines*requests)
 	t.Logf("%d requests over %d connections, at most %d at once", goroutines*requests, opened, maxOpen)
+}
+
+// A Transport or Jar that is a nil pointer would panic on every request ("transport is nil"):
+// NewClient refuses it. A nil Transport is net/http's default, and is fine.
+func TestHTTPClientWithNilPointerTransportIsRefused(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		hc   *http.Client
+		want string
+	}{
+		"nil *http.Transport": {&http.Client{Transport: (*http.Transport)(nil)},
+			"reeflow: WithHTTPClient: the client's Transport is a nil *http.Transport (leave Transport nil for http.DefaultTransport)"},
+		"nil *cookiejar.Jar": {&http.Client{Jar: (*cookiejar.Jar)(nil)},
+			"reeflow: WithHTTPClient: the client's Jar is a nil *cookiejar.Jar (leave Jar nil for no cookies)"},
+	} {
+		_, err := reeflow.NewClient(reeflow.WithBaseURL("https://api.example.com"), reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHTTPClient(tc.hc))
+		require.Error(t, err, name)
+		assert.Equal(t, tc.want, err.Error(), name)
+	}
+
+	srv := newPlainServer(t, reply(200, `[]`))
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithHTTPClient(&http.Client{}))
+	require.NoError(t, err, "a zero http.Client uses http.DefaultTransport")
+	t.Cleanup(client.CloseIdleConnections)
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err)
 }

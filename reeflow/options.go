@@ -126,11 +126,18 @@ func WithBaseURL(url string) Option {
 }
 
 // WithHTTPClient sends requests with c instead of the SDK's tuned default client. Whatever
-// client is given, redirects to another origin or from https to http are refused. NewClient only.
+// client is given, redirects to another origin or from https to http are refused. A nil
+// Transport is net/http's default one; a Transport or Jar that is a nil pointer (such as
+// (*http.Transport)(nil)) is an error, since every request would panic. NewClient only.
 func WithHTTPClient(c *http.Client) Option {
 	return option{"WithHTTPClient", atNewClient, func(s *settings) error {
-		if c == nil {
+		switch {
+		case c == nil:
 			return errors.New("nil client")
+		case c.Transport != nil && isNilPointer(c.Transport):
+			return fmt.Errorf("the client's Transport is a nil %T (leave Transport nil for http.DefaultTransport)", c.Transport)
+		case c.Jar != nil && isNilPointer(c.Jar):
+			return fmt.Errorf("the client's Jar is a nil %T (leave Jar nil for no cookies)", c.Jar)
 		}
 		s.httpClient = c
 		return nil
