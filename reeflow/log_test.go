@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -95,4 +96,34 @@ func TestLoggerWithoutHandlerIsRefused(t *testing.T) {
 	assert.Empty(t, sink.String(), "WithLogger(nil) turns logging off for the call")
 	_, err = reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithBasicAuth(srv.Key().ID, srv.Key().Secret), reeflow.WithLogger(nil))
 	require.NoError(t, err)
+}
+
+// The request ID is the server's text: the log record bounds it and escapes its control and
+// Bidi characters, as the error does, whether the attempt succeeded or failed.
+func TestLoggedRequestIDIsBoundedAndCleaned(t *testing.T) {
+	t.Parallel()
+	id := "req_\u202e\u2028" + strings.Repeat("A", 200<<10)
+	sink := &testlog.Sink{}
+	client, _ := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-Id", id)
+		if r.Method == http.MethodPost {
+			reply(502, ``)(w, r)
+			return
+		}
+		reply(200, `[]`)(w, r)
+	}, reeflow.WithLogger(sink.Logger()))
+	_, err := client.Connections.List(context.Background())
+	require.NoError(t, err)
+	_, err = client.Sessions.Create(context.Background(), reeflow.CreateSessionParams{UserID: "u"})
+	require.Error(t, err)
+
+	recs := sink.Records(t)
+	require.Len(t, recs, 2)
+	for _, rec := range recs {
+		got, _ := rec["request_id"].(string)
+		assert.True(t, strings.HasPrefix(got, `req_\u202e\u2028AAA`), "%.40q", got)
+		assert.Less(t, len(got), 200)
+	}
+	assert.Less(t, len(sink.String()), 2000, "two short records")
+	assert.NotContains(t, sink.String(), "\u202e")
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/reeflow/reeflow-go/internal/safetext"
 )
 
 // logAttempt writes one record per attempt: Debug when it succeeded, Warn when it failed, with
@@ -30,7 +32,8 @@ func (p *Pipeline) logAttempt(ctx context.Context, l *slog.Logger, call *Call, a
 		slog.Duration("duration", res.duration),
 	)
 	if res.requestID != "" {
-		attrs = append(attrs, slog.String("request_id", res.requestID))
+		// The server's text: bounded and cleaned, as the error's is.
+		attrs = append(attrs, slog.String("request_id", safetext.Clean(res.requestID, safetext.MaxID)))
 	}
 	if retryWait > 0 {
 		attrs = append(attrs, slog.Duration("retry_wait", retryWait))
