@@ -23,7 +23,7 @@ type operation struct {
 var errNoClient = errors.New("the client was not created with NewClient")
 
 // do sends one call with the client's settings changed by opts, and fills the call's
-// WithResponseInto, if any, from the last attempt.
+// WithResponseInto, if any, from the last request that went on the wire.
 func (c *client) do(ctx context.Context, op operation, opts []Option,
 	build func(base string) (*http.Request, error), decode func([]byte) error) error {
 	return c.send(ctx, op, atServiceCall, opts, &transport.Call{Build: build, Decode: decode})
@@ -45,7 +45,9 @@ func (c *client) send(ctx context.Context, op operation, where scope, opts []Opt
 	}
 	call.Name, call.Policy, call.MayHaveActed = op.name, op.policy, op.mayHaveActed
 	res, err := c.pipeline.Do(ctx, call, &s.t)
-	if s.response != nil {
+	if s.response != nil && res.Attempts > 0 {
+		// A call refused before anything went on the wire (an editor's or a provider's error,
+		// the origin check) leaves the Response as it was, as WithResponseInto says.
 		*s.response = Response{StatusCode: res.Status, Header: res.Header, RequestID: res.RequestID, Attempts: res.Attempts, Body: res.Body}
 	}
 	return err

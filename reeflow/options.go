@@ -327,9 +327,11 @@ func WithBodyField(path string, value any) Option {
 }
 
 // WithResponseInto fills r when the call returns, whether it succeeded or failed, once a request
-// was attempted: the status, headers, request ID, number of attempts and raw body of the last
-// attempt. A call refused before anything is sent (a bad ID, parameter or option) leaves r as it was. Use it to read
-// fields this SDK does not decode, or to log the request ID of a successful call. A call only.
+// went on the wire: the status, headers, request ID and raw body of the last request sent, and
+// the number of requests sent. A call refused before anything is sent (a bad ID, parameter or
+// option, a request editor's or a CredentialsProvider's error, an editor that points the
+// request elsewhere) leaves r as it was. Use it to read fields this SDK does not decode, or to
+// log the request ID of a successful call. A call only.
 func WithResponseInto(r *Response) Option {
 	return option{"WithResponseInto", atCall, func(s *settings) error {
 		if r == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -400,4 +401,60 @@ func TestUserAgentProductWithControlCharacterIsRefused(t *testing.T) {
 		require.ErrorContains(t, err, "WithUserAgent: control character in product", "%q", product)
 	}
 	assert.Empty(t, rec.all(), "nothing was sent")
+}
+
+// failingProvider gives its key okFor times, then fails.
+type failingProvider struct {
+	mu    sync.Mutex
+	calls int
+	okFor int // the first okFor calls succeed
+	key   reeflowtest.Key
+}
+
+func (p *failingProvider) Credentials(context.Context) (reeflow.Credentials, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls++
+	if p.calls > p.okFor {
+		return reeflow.Credentials{}, errors.New("vault down")
+	}
+	return reeflow.Credentials{KeyID: p.key.ID, Secret: reeflow.NewSecret(p.key.Secret)}, nil
+}
+
+// A call refused inside the pipeline, before anything went on the wire, leaves the Response as
+// it was, as a bad option does; a retry refused before sending keeps the answer that made the
+// call retry, in the Response and in the error.
+func TestWithResponseIntoIsLeftAloneWhenNothingIsSent(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	client := srv.Client(noWaits(&waits{})...)
+	failing := reeflow.RequestEditorFn(func(context.Context, *http.Request) error { return errors.New("no") })
+	elsewhere := reeflow.RequestEditorFn(func(_ context.Context, req *http.Request) error {
+		req.URL.Host = "example.com"
+		return nil
+	})
+	for name, opt := range map[string]reeflow.Option{
+		"editor error":   failing,
+		"provider error": reeflow.WithCredentialsProvider(&failingProvider{key: srv.Key()}, reeflow.AuthBasic),
+		"origin check":   elsewhere,
+		"bad option":     reeflow.WithMaxRetries(-1),
+	} {
+		resp := reeflow.Response{StatusCode: 299, RequestID: "previous", Attempts: 7}
+		before := len(srv.Requests())
+		_, err := client.Connections.List(context.Background(), opt, reeflow.WithResponseInto(&resp))
+		require.Error(t, err, name)
+		assert.Len(t, srv.Requests(), before, "%s: nothing was sent", name)
+		assert.Equal(t, reeflow.Response{StatusCode: 299, RequestID: "previous", Attempts: 7}, resp, name)
+	}
+
+	// The first attempt gets a 503, the retry is refused by the provider before sending.
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+	var resp reeflow.Response
+	_, err := client.Connections.List(context.Background(),
+		reeflow.WithCredentialsProvider(&failingProvider{key: srv.Key(), okFor: 1}, reeflow.AuthBasic), reeflow.WithResponseInto(&resp))
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "vault down")
+	assert.ErrorIs(t, err, reeflow.ErrServer, "the 503 that made the call retry is not lost")
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Equal(t, 1, resp.Attempts)
 }

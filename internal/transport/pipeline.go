@@ -79,7 +79,8 @@ func (p *Pipeline) Now() time.Time {
 // CloseIdleConnections closes the idle connections of the pipeline's HTTP client.
 func (p *Pipeline) CloseIdleConnections() { p.http.CloseIdleConnections() }
 
-// Result is what the last attempt of a call received.
+// Result is what the last request of a call that went on the wire received; its zero value
+// (Attempts 0) when none did.
 type Result struct {
 	Status    int // 0 when no attempt got a response
 	Header    http.Header
@@ -100,12 +101,19 @@ func (p *Pipeline) Do(ctx context.Context, call *Call, s *Settings) (Result, err
 	clockCorrected := false
 	sent := 0 // requests that went on the wire: n counts tries, of which a clock correction is not one
 	var result Result
+	var sentErr error // the error of the last request that went on the wire
 	for n := 1; ; n++ {
 		res := a.send(ctx)
 		if res.sent {
 			sent++
+			// Result describes the last request that went on the wire: an attempt refused
+			// before sending (an editor's or a provider's error) leaves it as it was.
+			result = Result{Status: res.status, Header: res.header, RequestID: res.requestID, Attempts: sent, Body: res.body}
+			sentErr = res.err
+		} else if sentErr != nil {
+			// A retry refused before sending: the answer that made the call retry is kept.
+			res.err = fmt.Errorf("%w (after attempt %d: %w)", res.err, sent, sentErr)
 		}
-		result = Result{Status: res.status, Header: res.header, RequestID: res.requestID, Attempts: sent, Body: res.body}
 		if res.err == nil {
 			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
 			return result, nil
