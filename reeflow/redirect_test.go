@@ -2,6 +2,7 @@ package reeflow_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reeflow/reeflow-go/internal/testlog"
 	"github.com/reeflow/reeflow-go/reeflow"
 )
 
@@ -100,4 +102,60 @@ func TestMalformedRedirectIsNotQuoted(t *testing.T) {
 	assert.Less(t, len(err.Error()), 300)
 	assert.NotContains(t, logs.String(), "SECRETLOC")
 	assert.Len(t, rec.all(), 1, "another attempt would get the same redirect")
+}
+
+// A redirect the client does not follow is the call's failed response: its status leads the
+// error, and reaches the Response and the log record, whether the guard refused it or its
+// Location could not be parsed (net/http returns no response then).
+func TestRefusedRedirectKeepsItsStatus(t *testing.T) {
+	t.Parallel()
+	redirect := func(status int, location string) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-Request-Id", "req_redirect")
+			w.Header().Set("Location", location)
+			w.WriteHeader(status)
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		respond http.HandlerFunc
+		call    func(*reeflow.Client, reeflow.Option) error
+		status  int
+		text    string
+		refused bool // errors.Is(err, ErrRedirectRefused)
+	}{
+		{"malformed Location", redirect(http.StatusMovedPermanently, "http://[::1%zz]/"), list, 301,
+			"reeflow: list connections: 301 Moved Permanently: Get ", false},
+		{"malformed Location on a 307", redirect(http.StatusTemporaryRedirect, "/v2/%zz"), list, 307,
+			"reeflow: list connections: 307 Temporary Redirect: Get ", false},
+		{"loop", redirect(http.StatusFound, "/connections"), list, 302,
+			"reeflow: list connections: 302 Found: Get ", true},
+		{"other origin", redirect(http.StatusTemporaryRedirect, "http://127.0.0.2:1/x"), list, 307,
+			"reeflow: list connections: 307 Temporary Redirect: Get ", true},
+		{"method change", redirect(http.StatusMovedPermanently, "/elsewhere"), func(c *reeflow.Client, o reeflow.Option) error {
+			return c.Connections.Delete(context.Background(), "conn_1", o)
+		}, 301, "reeflow: delete connection: 301 Moved Permanently: Delete ", true},
+	} {
+		sink := &testlog.Sink{}
+		client, _ := newRecorder(t, tc.respond, reeflow.WithLogger(sink.Logger()))
+		var resp reeflow.Response
+		err := tc.call(client, reeflow.WithResponseInto(&resp))
+		require.Error(t, err, tc.name)
+		assert.True(t, strings.HasPrefix(err.Error(), tc.text), "%s: %v", tc.name, err)
+		assert.Equal(t, tc.refused, errors.Is(err, reeflow.ErrRedirectRefused), "%s: %v", tc.name, err)
+		assert.NotContains(t, err.Error(), "%zz", tc.name)
+		assert.Equal(t, tc.status, resp.StatusCode, tc.name)
+		assert.Equal(t, "req_redirect", resp.RequestID, tc.name)
+		assert.NotEmpty(t, resp.Header.Get("Location"), tc.name)
+		assert.Equal(t, 1, resp.Attempts, tc.name)
+		recs := sink.Records(t)
+		require.Len(t, recs, 1, tc.name)
+		assert.EqualValues(t, tc.status, recs[0]["status"], tc.name)
+		assert.Equal(t, "req_redirect", recs[0]["request_id"], tc.name)
+	}
+}
+
+func list(c *reeflow.Client, o reeflow.Option) error {
+	_, err := c.Connections.List(context.Background(), o)
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,9 +59,20 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 	res.sent = true
 	resp, err := a.p.http.Do(req)
 	if err != nil {
+		status, header := 0, http.Header(nil)
+		var bad *malformedLocationError
+		switch {
+		case resp != nil: // a redirect CheckRedirect refused: net/http returns its 3xx, body closed
+			status, header = resp.StatusCode, resp.Header
+		case errors.As(err, &bad):
+			status, header = bad.status, bad.header
+		}
 		err = withoutQuery(err, req.URL)
-		if resp != nil { // a refused redirect returns the previous response, body closed
-			err = fmt.Errorf("%w (after HTTP %d)", err, resp.StatusCode)
+		if status != 0 {
+			// The 3xx is the failed response: its status leads the error, and reaches the log
+			// and the Response, as a failed response's always does.
+			res.status, res.header, res.requestID = status, header, header.Get("X-Request-Id")
+			err = fmt.Errorf("%s: %w", statusLine(status), err)
 		}
 		res.err = err
 		res.transient = !permanentTransportError(err)
@@ -215,8 +227,7 @@ func (p *Pipeline) checkOrigin(req *http.Request) error {
 
 // withoutQuery rewrites the *url.Error of net/http, which quotes the whole URL, so that it names
 // the request's URL without its query (or a redirect's target): a query can carry data, and
-// errors are logged. A Location header net/http could not parse, which it quotes twice and
-// without bound, is replaced by a fixed cause.
+// errors are logged.
 func withoutQuery(err error, u *url.URL) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
@@ -224,9 +235,13 @@ func withoutQuery(err error, u *url.URL) error {
 	}
 	clean := *u
 	clean.RawQuery, clean.ForceQuery, clean.Fragment, clean.RawFragment, clean.User = "", false, "", "", nil
-	cause := ue.Err
-	if cause != nil && strings.HasPrefix(cause.Error(), "failed to parse Location header") {
-		cause = errMalformedLocation
+	return &url.Error{Op: ue.Op, URL: clean.String(), Err: WithoutPrefix(ue.Err)}
+}
+
+// statusLine is "302 Found", or the bare code when it has no standard text.
+func statusLine(status int) string {
+	if text := http.StatusText(status); text != "" {
+		return strconv.Itoa(status) + " " + text
 	}
-	return &url.Error{Op: ue.Op, URL: clean.String(), Err: WithoutPrefix(cause)}
+	return strconv.Itoa(status)
 }

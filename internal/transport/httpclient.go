@@ -47,10 +47,16 @@ const maxRedirects = 10
 // guardRedirects returns a copy of hc that refuses redirects to another origin, from https to
 // http, or that change the method, so that no credential (Authorization or the HMAC headers)
 // ever leaves the API's origin, whichever client the user brought. The user's own CheckRedirect
-// still runs after.
+// still runs after. Its transport refuses a redirect whose Location cannot be parsed, keeping
+// the redirect's status (see checkLocation).
 func guardRedirects(hc *http.Client) *http.Client {
 	guarded := *hc
-	next := hc.CheckRedirect
+	next := hc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	guarded.Transport = checkLocation{next}
+	nextCheck := hc.CheckRedirect
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		from := via[0].URL
 		if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
@@ -62,8 +68,8 @@ func guardRedirects(hc *http.Client) *http.Client {
 			// it would report success for a call that never happened.
 			return fmt.Errorf("%w: the redirect would turn %s into %s", ErrRedirectRefused, via[0].Method, req.Method)
 		}
-		if next != nil {
-			return next(req, via)
+		if nextCheck != nil {
+			return nextCheck(req, via)
 		}
 		if len(via) >= maxRedirects {
 			return fmt.Errorf("%w: stopped after %d redirects", ErrRedirectRefused, maxRedirects)
@@ -73,8 +79,50 @@ func guardRedirects(hc *http.Client) *http.Client {
 	return &guarded
 }
 
-// errMalformedLocation stands for net/http's own error about a redirect it could not follow.
+// errMalformedLocation: a 3xx whose Location header cannot be parsed.
 var errMalformedLocation = errors.New("the server redirected to a malformed Location")
+
+// checkLocation is the guarded client's transport. net/http returns a redirect it follows
+// together with the error of a refusing CheckRedirect, so the pipeline keeps that 3xx's
+// status; but a Location it cannot parse fails before CheckRedirect, with no response, and an
+// error that quotes the Location twice and without bound. checkLocation sees the 3xx first: it
+// answers such a response with a *malformedLocationError that carries the status and headers,
+// and names no Location. Every other response passes untouched.
+type checkLocation struct{ next http.RoundTripper }
+
+func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil || resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return resp, err
+	}
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return resp, nil
+	}
+	if _, perr := req.URL.Parse(loc); perr == nil {
+		return resp, nil
+	}
+	drain(resp.Body)
+	_ = resp.Body.Close() // the answer is the error below; a failed close changes nothing
+	return nil, &malformedLocationError{status: resp.StatusCode, header: resp.Header}
+}
+
+// CloseIdleConnections closes the idle connections of the transport it wraps, as
+// http.Client.CloseIdleConnections would.
+func (t checkLocation) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// malformedLocationError is a 3xx whose Location cannot be parsed.
+type malformedLocationError struct {
+	status int
+	header http.Header
+}
+
+func (e *malformedLocationError) Error() string { return errMalformedLocation.Error() }
+func (e *malformedLocationError) Unwrap() error { return errMalformedLocation }
 
 func origin(u *url.URL) string {
 	return u.Scheme + "://" + u.Host
