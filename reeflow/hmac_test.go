@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -426,4 +427,35 @@ func TestHMACErrorSentinels(t *testing.T) {
 		require.ErrorIs(t, err, sentinel)
 		require.ErrorIs(t, err, reeflow.ErrUnauthorized)
 	}
+}
+
+// An HMACAuth editor given as an option signs with its own clock, which the client cannot
+// correct: signing again would send the same timestamp. Its "Request timestamp expired" is
+// returned as it is, after one request, and teaches the client nothing.
+func TestHMACEditorOptionDoesNotLearnTheServersClock(t *testing.T) {
+	t.Parallel()
+	srv := reeflowtest.NewServer(t)
+	serverNow := time.Now().Add(10 * time.Minute)
+	srv.SetClock(func() time.Time { return serverNow })
+	sign, err := reeflow.HMACAuth(srv.Key().ID, srv.Key().Secret)
+	require.NoError(t, err)
+	sink := &testlog.Sink{}
+
+	for name, client := range map[string]*reeflow.Client{
+		"given to a call":    srv.Client(reeflow.WithLogger(sink.Logger())),
+		"given to NewClient": srv.Client(sign, reeflow.WithLogger(sink.Logger())),
+	} {
+		before := len(srv.Requests())
+		var resp reeflow.Response
+		_, err = client.Connections.List(context.Background(), sign, reeflow.WithResponseInto(&resp))
+		require.ErrorIs(t, err, reeflow.ErrTimestampExpired, name)
+		assert.Len(t, srv.Requests(), before+1, "%s: not sent again with the same timestamp", name)
+		assert.Equal(t, 1, resp.Attempts, name)
+
+		// Nothing was learned: WithHMACAuth still meets the skew, and corrects it itself.
+		_, err = client.Connections.List(context.Background(), reeflow.WithHMACAuth(srv.Key().ID, srv.Key().Secret), reeflow.WithResponseInto(&resp))
+		require.NoError(t, err, name)
+		assert.Equal(t, 2, resp.Attempts, "%s: the first request met the uncorrected clock", name)
+	}
+	assert.Equal(t, 2, strings.Count(sink.String(), "clock offset learned"), "once per client, by WithHMACAuth only")
 }

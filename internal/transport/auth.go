@@ -22,7 +22,11 @@ const (
 // Authenticator puts credentials on a request, once per attempt, closest to the wire.
 type Authenticator interface {
 	Authenticate(ctx context.Context, req *http.Request) error
-	Mode() Mode
+	// SignsWithPipelineClock reports whether it signs in HMAC mode with the clock it was given,
+	// the pipeline's: only then does a clock offset learned from the server change its next
+	// signature, so that a "Request timestamp expired" answer is worth learning from and
+	// sending again.
+	SignsWithPipelineClock() bool
 }
 
 // Credentials are a key ID and its secret, already checked by the caller.
@@ -60,24 +64,26 @@ func editorFor(mode Mode, c Credentials, now func() time.Time) Editor {
 	return BasicEditor(c)
 }
 
-// StaticAuth authenticates with fixed credentials.
+// StaticAuth authenticates with fixed credentials, HMAC signatures timed by now.
 func StaticAuth(mode Mode, c Credentials, now func() time.Time) Authenticator {
-	return staticAuth{edit: editorFor(mode, c, now), mode: mode}
+	return staticAuth{edit: editorFor(mode, c, now), pipelineClock: mode == ModeHMAC}
 }
 
 type staticAuth struct {
-	edit Editor
-	mode Mode
+	edit          Editor
+	pipelineClock bool
 }
 
 func (a staticAuth) Authenticate(ctx context.Context, req *http.Request) error {
 	return a.edit(ctx, req)
 }
-func (a staticAuth) Mode() Mode { return a.mode }
+func (a staticAuth) SignsWithPipelineClock() bool { return a.pipelineClock }
 
-// EditorAuth authenticates with edit, an editor made by BasicEditor or HMACEditor.
-func EditorAuth(mode Mode, edit Editor) Authenticator {
-	return staticAuth{edit: edit, mode: mode}
+// EditorAuth authenticates with edit, an editor made by BasicEditor or HMACEditor. An HMAC
+// editor keeps the clock it was made with: the pipeline cannot correct it, so a "Request
+// timestamp expired" answer is returned as it is.
+func EditorAuth(_ Mode, edit Editor) Authenticator {
+	return staticAuth{edit: edit}
 }
 
 // ProviderAuth asks fetch for credentials on every attempt, so keys rotate without a restart.
@@ -122,4 +128,4 @@ func (a *providerAuth) editorFor(c Credentials) Editor {
 	return a.edit
 }
 
-func (a *providerAuth) Mode() Mode { return a.mode }
+func (a *providerAuth) SignsWithPipelineClock() bool { return a.mode == ModeHMAC }

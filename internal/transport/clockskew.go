@@ -18,9 +18,11 @@ const DefaultMaxClockSkew = 15 * time.Minute
 // learnClockSkew handles an HMAC "Request timestamp expired" answer: it takes the server's
 // clock from its Date header and, when the offset is within the bound, keeps it for this and
 // later requests. It reports whether the request should be signed again with the corrected
-// clock. Any other failure, a Date it cannot read, or an offset beyond the bound teaches nothing.
+// clock. Any other failure, a Date it cannot read, an offset beyond the bound, or an
+// authenticator that does not sign with the pipeline's clock (an HMACAuth editor given as an
+// option: signing again would send the same timestamp) teaches nothing.
 func (p *Pipeline) learnClockSkew(ctx context.Context, s *Settings, call *Call, res *attemptResult) bool {
-	if s.Auth.Mode() != ModeHMAC || res.status != http.StatusUnauthorized ||
+	if !s.Auth.SignsWithPipelineClock() || res.status != http.StatusUnauthorized ||
 		ParseErrorBody(res.body).Message != hmacsig.MessageTimestampExpired {
 		return false
 	}
