@@ -270,7 +270,12 @@ func WithAttemptTimeout(d time.Duration) Option {
 	}}
 }
 
-// WithMaxRetryAfter caps how long a Retry-After header can make a call wait (default 60 s).
+// WithMaxRetryAfter sets the longest Retry-After a call waits for before retrying (default
+// 60 s). A response whose Retry-After asks for longer is not retried: the call returns it at
+// once, and its *APIError's RetryAfter says what the server asked. So WithMaxRetryAfter(0) never
+// waits for a Retry-After (a response without one is still retried after the usual backoff).
+// The client never retries earlier than the server asked, as it does not start a retry whose
+// wait would outlast the context's deadline.
 func WithMaxRetryAfter(d time.Duration) Option {
 	return option{"WithMaxRetryAfter", atAll, func(s *settings) error {
 		if d < 0 {

@@ -227,10 +227,10 @@ func TestRetryAfter(t *testing.T) {
 	}{
 		{name: "seconds", header: "7", want: 7 * time.Second},
 		{name: "HTTP date", header: date, want: 20 * time.Second},
-		{name: "capped at 60 s by default", header: "3600", want: 60 * time.Second},
-		{name: "configurable cap", header: "30", opts: []reeflow.Option{reeflow.WithMaxRetryAfter(5 * time.Second)}, want: 5 * time.Second},
+		{name: "60 s is waited for by default", header: "60", want: 60 * time.Second},
+		{name: "up to the configured longest", header: "30", opts: []reeflow.Option{reeflow.WithMaxRetryAfter(30 * time.Second)}, want: 30 * time.Second},
 		{name: "malformed falls back to backoff", header: "soon", want: 500 * time.Millisecond},
-		{name: "beyond int64 is the cap, not absent", header: "99999999999999999999999", want: 60 * time.Second},
+		{name: "zero falls back to backoff, even with WithMaxRetryAfter(0)", header: "0", opts: []reeflow.Option{reeflow.WithMaxRetryAfter(0)}, want: 500 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -250,6 +250,49 @@ func TestRetryAfter(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, w.got(), 1)
 			assert.InDelta(t, float64(tc.want), float64(w.got()[0]), float64(tc.delta))
+		})
+	}
+}
+
+// A Retry-After longer than WithMaxRetryAfter is not retried earlier than asked: the call returns
+// the answer at once, with the server's Retry-After. WithMaxRetryAfter(0) never waits for one.
+func TestRetryAfterBeyondTheLongestWaitIsNotRetried(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name, header string
+		opts         []reeflow.Option
+		want         time.Duration // the *APIError's RetryAfter
+		text         string
+	}{
+		{name: "an hour, beyond the default 60 s", header: "3600", want: time.Hour,
+			text: "(not retried: the server asked to wait 1h0m0s, longer than WithMaxRetryAfter's 1m0s)"},
+		{name: "30 s with WithMaxRetryAfter(0)", header: "30", opts: []reeflow.Option{reeflow.WithMaxRetryAfter(0)}, want: 30 * time.Second,
+			text: "(not retried: the server asked to wait 30s, longer than WithMaxRetryAfter's 0s)"},
+		{name: "HTTP date beyond a per-call 5 s", header: now.Add(20 * time.Second).Format(http.TimeFormat),
+			opts: []reeflow.Option{reeflow.WithMaxRetryAfter(5 * time.Second)}, want: 20 * time.Second,
+			text: "longer than WithMaxRetryAfter's 5s"},
+		{name: "beyond int64, the longest wait there is", header: "99999999999999999999999", want: time.Duration(1<<63-1) / time.Second * time.Second,
+			text: "(not retried: the server asked to wait "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := &waits{}
+			client, rec := newRecorder(t, func(rw http.ResponseWriter, _ *http.Request) {
+				rw.Header().Set("Retry-After", tc.header)
+				rw.WriteHeader(http.StatusTooManyRequests)
+			}, append(noWaits(w), reeflow.WithMaxRetries(20), reeflow.WithNowForTest(func() time.Time { return now }))...)
+			var resp reeflow.Response
+			_, err := client.Connections.List(context.Background(), append(tc.opts, reeflow.WithResponseInto(&resp))...)
+			require.ErrorIs(t, err, reeflow.ErrRateLimited)
+			assert.ErrorContains(t, err, tc.text)
+			var apiErr *reeflow.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, tc.want, apiErr.RetryAfter, "what the server asked reaches the caller")
+			assert.Len(t, rec.all(), 1, "one request, no retry")
+			assert.Equal(t, 1, resp.Attempts)
+			assert.Empty(t, w.got(), "no wait")
 		})
 	}
 }

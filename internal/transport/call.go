@@ -47,7 +47,7 @@ type Settings struct {
 	UserAgent      string
 	MaxRetries     int
 	AttemptTimeout time.Duration // 0: attempts bounded by the context only
-	MaxRetryAfter  time.Duration
+	MaxRetryAfter  time.Duration // the longest Retry-After waited for; an answer asking longer is not retried
 	Logger         *slog.Logger
 	Idempotent     bool // the caller vouches that repeating the call is safe
 	KeepBody       bool // Result.Body keeps a 2xx body

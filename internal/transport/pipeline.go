@@ -132,7 +132,15 @@ func (p *Pipeline) Do(ctx context.Context, call *Call, s *Settings) (Result, err
 			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
 			return result, callError(call, finalError(call, policy, sent, &res))
 		}
-		wait := p.backoff(n, res.retryAfter, s.MaxRetryAfter)
+		if res.retryAfter > s.MaxRetryAfter {
+			// The server asked for a longer wait than the caller accepts: retrying earlier
+			// than asked would only meet the same refusal, and hammer a server that is shedding
+			// load. The answer, with its Retry-After, is the caller's at once.
+			p.logAttempt(ctx, s.Logger, call, n, &res, 0)
+			return result, callError(call, fmt.Errorf("%w (not retried: the server asked to wait %v, longer than WithMaxRetryAfter's %v)",
+				res.err, res.retryAfter, s.MaxRetryAfter))
+		}
+		wait := p.backoff(n, res.retryAfter)
 		if deadline, ok := ctx.Deadline(); ok && p.clock.Now().Add(wait).After(deadline) {
 			// The next attempt could not start before the caller's deadline: report this
 			// answer now rather than the deadline later (a page view's 429 becomes its 503

@@ -53,10 +53,11 @@ func permanentTransportError(err error) bool {
 }
 
 // backoff returns the wait before retry number n (1-based): the server's Retry-After when it
-// gave one (capped by maxRetryAfter), else full jitter.
-func (p *Pipeline) backoff(n int, retryAfter, maxRetryAfter time.Duration) time.Duration {
+// gave one (a call does not retry after one longer than Settings.MaxRetryAfter), else full
+// jitter.
+func (p *Pipeline) backoff(n int, retryAfter time.Duration) time.Duration {
 	if retryAfter > 0 {
-		return min(retryAfter, maxRetryAfter)
+		return retryAfter
 	}
 	limit := backoffCap
 	if n < 6 { // 0.5 s · 2^5 already exceeds the cap
@@ -76,7 +77,7 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	secs, err := strconv.ParseInt(v, 10, 64)
 	if errors.Is(err, strconv.ErrRange) && v[0] != '-' {
 		// More seconds than an int64 holds: the server asks for the longest wait there is,
-		// which the client's cap then bounds. Taking it as absent would retry almost at once.
+		// longer than any client waits. Taking it as absent would retry almost at once.
 		secs, err = maxSeconds, nil
 	}
 	if err == nil {
