@@ -66,12 +66,15 @@ func NewClient(opts ...Option) (*Client, error) {
 		}
 	}
 	c := &client{settings: s}
-	c.pipeline = transport.New(transport.Config{
+	c.pipeline, err = transport.New(transport.Config{
 		BaseURL: base, HTTPClient: s.httpClient, MaxClockSkew: s.maxClockSkew, Clock: s.clock,
 		StatusError: func(status int, header http.Header, body []byte, now time.Time) error {
 			return newAPIError(status, header, body, now).typed()
 		},
 	})
+	if err != nil {
+		return nil, err
+	}
 	c.settings.t.Auth = s.auth.authenticator(c.pipeline.Now)
 	c.settings.ownsHeader = false // calls copy it before adding to it
 	return &Client{

@@ -207,13 +207,11 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 // credential beside the client's. The error names both origins, never a path, query or user.
 func (p *Pipeline) checkOrigin(req *http.Request) error {
 	switch {
-	case p.origin == nil:
-		return errors.New("the client has no base URL")
 	case req.URL == nil:
 		return errors.New("a request editor removed the request's URL")
 	case req.URL.Scheme != p.origin.Scheme || !strings.EqualFold(req.URL.Host, p.origin.Host):
 		return fmt.Errorf("a request editor moved the request from %s to %s: the client sends credentials to its base URL's origin only",
-			origin(p.origin), safetext.Clean(origin(req.URL), safetext.MaxID))
+			origin(&p.origin), safetext.Clean(origin(req.URL), safetext.MaxID))
 	case req.URL.Opaque != "":
 		return errors.New("a request editor set the URL's opaque form, which can name another host: the client sends credentials to its base URL's origin only")
 	case req.Host != "" && !strings.EqualFold(req.Host, p.origin.Host):

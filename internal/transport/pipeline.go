@@ -2,9 +2,11 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -19,8 +21,8 @@ type Clock struct {
 
 // Pipeline sends the calls of one client. It is safe for concurrent use.
 type Pipeline struct {
-	baseURL      string   // ends with "/"
-	origin       *url.URL // the base URL's scheme and host: the only place credentials go
+	baseURL      string  // ends with "/"
+	origin       url.URL // the base URL's scheme and host: the only place credentials go
 	http         *http.Client
 	maxClockSkew time.Duration
 	clock        Clock
@@ -32,7 +34,7 @@ type Pipeline struct {
 
 // Config is what a Pipeline needs that no call can change.
 type Config struct {
-	BaseURL      string       // ends with "/"
+	BaseURL      string       // absolute, with a host, ending with "/"
 	HTTPClient   *http.Client // redirects are guarded on a copy; nil: defaultHTTPClient
 	MaxClockSkew time.Duration
 	Clock        Clock // zero fields: the real clock
@@ -41,8 +43,13 @@ type Config struct {
 	StatusError func(status int, header http.Header, body []byte, now time.Time) error
 }
 
-// New returns a Pipeline for cfg.
-func New(cfg Config) *Pipeline {
+// New returns a Pipeline for cfg. A base URL without a scheme and a host is an error: the
+// pipeline would not know which origin its credentials may go to.
+func New(cfg Config) (*Pipeline, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" || !strings.HasSuffix(cfg.BaseURL, "/") {
+		return nil, errors.New("reeflow: the pipeline needs an absolute base URL with a host, ending with \"/\"")
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = defaultHTTPClient()
@@ -57,14 +64,11 @@ func New(cfg Config) *Pipeline {
 	if clock.Jitter == nil {
 		clock.Jitter = fullJitter
 	}
-	p := &Pipeline{
-		baseURL: cfg.BaseURL, http: guardRedirects(hc), maxClockSkew: cfg.MaxClockSkew,
+	return &Pipeline{
+		baseURL: cfg.BaseURL, origin: url.URL{Scheme: u.Scheme, Host: u.Host},
+		http: guardRedirects(hc), maxClockSkew: cfg.MaxClockSkew,
 		clock: clock, statusError: cfg.StatusError,
-	}
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Host != "" {
-		p.origin = &url.URL{Scheme: u.Scheme, Host: u.Host}
-	}
-	return p
+	}, nil
 }
 
 // BaseURL returns the base URL that requests are built below, ending with "/".
