@@ -71,6 +71,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		StatusError: func(status int, header http.Header, body []byte, now time.Time) error {
 			return newAPIError(status, header, body, now).typed()
 		},
+		ErrMultipleCredentials: ErrMultipleCredentials, ErrRedirectRefused: ErrRedirectRefused,
 	})
 	if err != nil {
 		return nil, err

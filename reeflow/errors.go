@@ -32,7 +32,7 @@ var (
 	ErrInvalidAPIKeySecret    = errors.New("reeflow: invalid API key secret")    // 401 "Invalid API key secret"
 	ErrInvalidBasicAuthFormat = errors.New("reeflow: invalid Basic auth format") // 401 "Invalid Basic auth format"
 	ErrAPIKeyDisabled         = errors.New("reeflow: API key is disabled")       // 403 "API key is disabled"
-	ErrMultipleCredentials    = transport.ErrMultipleCredentials                 // 400 "Multiple credentials provided", or refused before sending
+	ErrMultipleCredentials    = errors.New("reeflow: multiple credentials")      // 400 "Multiple credentials provided", or refused before sending
 )
 
 // Sentinels for problems found before anything is sent.
@@ -43,9 +43,13 @@ var (
 	ErrNoCredentials = errors.New("reeflow: no credentials: set REEFLOW_API_KEY_ID and REEFLOW_API_KEY_SECRET, or pass WithBasicAuth, WithHMACAuth or WithCredentialsProvider")
 	// ErrInsecureBaseURL: a base URL that is not https (plain http is allowed on loopback only).
 	ErrInsecureBaseURL = errors.New("reeflow: insecure base URL: Reeflow accepts HTTPS only (http is allowed for loopback hosts)")
-	// ErrRedirectRefused: a redirect to another origin or from https to http, which could carry credentials away.
-	ErrRedirectRefused = transport.ErrRedirectRefused
 )
+
+// ErrRedirectRefused matches a redirect the client does not follow: to another origin or from
+// https to http (either could carry the credentials away), one that would change the method, or
+// the 11th in a row. The error names the redirect's status ("reeflow: list connections: 302
+// Found: …"), which WithResponseInto's Response also carries.
+var ErrRedirectRefused = errors.New("reeflow: redirect refused")
 
 // Sentinels for HMAC signature mode's failures and for a request without credentials. Reeflow
 // does not document these statuses and messages: they are this SDK's assumption (see

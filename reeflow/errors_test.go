@@ -5,7 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/printer"
+	"go/token"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -373,4 +379,71 @@ func FuzzParseErrorBody(f *testing.F) {
 		}
 		_ = e.Error()
 	})
+}
+
+// go doc shows every exported declaration of reeflow as written: none may name an internal
+// package, which a user can neither read nor import (a sentinel declared as
+// "= transport.ErrRedirectRefused" hid its message).
+func TestGodocNamesNoInternalPackage(t *testing.T) {
+	t.Parallel()
+	fset := token.NewFileSet()
+	var files []*ast.File
+	internal := map[string]bool{} // the names internal packages are imported as
+	entries, err := os.ReadDir(".")
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, e.Name(), nil, parser.ParseComments)
+		require.NoError(t, err)
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if strings.Contains(path, "/internal/") {
+				name := path[strings.LastIndex(path, "/")+1:]
+				if imp.Name != nil {
+					name = imp.Name.Name
+				}
+				internal[name] = true
+			}
+		}
+		files = append(files, f)
+	}
+	require.True(t, internal["transport"], "the test reads the imports")
+	pkg, err := doc.NewFromFiles(fset, files, "github.com/reeflow/reeflow-go/reeflow")
+	require.NoError(t, err)
+
+	var decls []ast.Node
+	addValues := func(vs []*doc.Value) {
+		for _, v := range vs {
+			decls = append(decls, v.Decl)
+		}
+	}
+	addFuncs := func(fs []*doc.Func) {
+		for _, f := range fs {
+			decls = append(decls, f.Decl)
+		}
+	}
+	addValues(pkg.Consts)
+	addValues(pkg.Vars)
+	addFuncs(pkg.Funcs)
+	for _, typ := range pkg.Types {
+		decls = append(decls, typ.Decl)
+		addValues(typ.Consts)
+		addValues(typ.Vars)
+		addFuncs(typ.Funcs)
+		addFuncs(typ.Methods)
+	}
+	for _, d := range decls {
+		var b strings.Builder
+		require.NoError(t, printer.Fprint(&b, fset, d))
+		ast.Inspect(d, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if x, ok := sel.X.(*ast.Ident); ok && internal[x.Name] {
+					t.Errorf("go doc shows %s.%s in:\n%s", x.Name, sel.Sel.Name, b.String())
+				}
+			}
+			return true
+		})
+	}
 }

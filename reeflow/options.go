@@ -214,7 +214,7 @@ func editorOption(name string, fn RequestEditorFn) option {
 // Transfer-Encoding, Connection). Other X-API-* headers, such as X-API-Version, are sent.
 func WithHeader(name, value string) Option {
 	return option{"WithHeader", atAll, func(s *settings) error {
-		if err := transport.CheckHeader(name, value); err != nil {
+		if err := transport.CheckHeader(name, value, ErrMultipleCredentials); err != nil {
 			return err
 		}
 		if !s.ownsHeader {

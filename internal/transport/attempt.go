@@ -75,7 +75,7 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 			err = fmt.Errorf("%s: %w", statusLine(status), err)
 		}
 		res.err = err
-		res.transient = !permanentTransportError(err)
+		res.transient = !a.p.permanentTransportError(err)
 		res.retryable = res.transient && (a.policy == RetryIdempotent || neverSent(err))
 		return res
 	}
@@ -177,13 +177,13 @@ func (a *attempt) prepare(ctx context.Context) (*http.Request, error) {
 		return nil, err
 	}
 	if name := credentialHeader(req.Header); name != "" {
-		return nil, fmt.Errorf("%w: a request editor set %s; the client authenticates every request itself", ErrMultipleCredentials, name)
+		return nil, fmt.Errorf("%w: a request editor set %s; the client authenticates every request itself", a.p.errMultipleCredentials, name)
 	}
 	if err := a.s.Auth.Authenticate(ctx, req); err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
 	if len(req.Header["Authorization"]) > 0 && len(req.Header[hmacsig.HeaderKey]) > 0 {
-		return nil, fmt.Errorf("%w: the request would carry both Authorization and X-API-Key", ErrMultipleCredentials)
+		return nil, fmt.Errorf("%w: the request would carry both Authorization and X-API-Key", a.p.errMultipleCredentials)
 	}
 	if a.policy == RetryUnsent {
 		// net/http re-sends a request whose body it can rewind, or that has no body, when an
@@ -218,7 +218,7 @@ func (p *Pipeline) checkOrigin(req *http.Request) error {
 		return fmt.Errorf("a request editor set the Host header to %s, not %s: the client sends credentials to its base URL's origin only",
 			safetext.Clean(req.Host, safetext.MaxID), p.origin.Host)
 	case req.URL.User != nil:
-		return fmt.Errorf("%w: a request editor set user information in the URL, which net/http would send as Authorization", ErrMultipleCredentials)
+		return fmt.Errorf("%w: a request editor set user information in the URL, which net/http would send as Authorization", p.errMultipleCredentials)
 	}
 	return nil
 }

@@ -5,15 +5,10 @@ import (
 	"strings"
 )
 
-// Errors that package reeflow re-exports as its own sentinels.
-var (
-	// ErrMultipleCredentials: a request would carry a second credential.
-	ErrMultipleCredentials = errors.New("reeflow: multiple credentials")
-	// ErrRedirectRefused: a redirect to another origin, from https to http, or one that changes the method.
-	ErrRedirectRefused = errors.New("reeflow: redirect refused")
-	// ErrNilRequest: an editor or CheckResponse was given nil.
-	ErrNilRequest = errors.New("reeflow: nil request or response")
-)
+// ErrNilRequest is the error of an editor or CheckResponse given nil. The sentinels package
+// reeflow documents (ErrMultipleCredentials, ErrRedirectRefused) are its own, given to the
+// pipeline in Config and to CheckHeader.
+var ErrNilRequest = errors.New("reeflow: nil request or response")
 
 // WithoutPrefix returns err printed without its leading "reeflow: ", for wrapping in an error
 // that starts with the prefix already ("reeflow: list connections: multiple credentials: …").

@@ -10,10 +10,12 @@ import (
 )
 
 // CheckHeader checks a WithHeader. Headers that carry credentials (Authorization,
-// Proxy-Authorization, and X-API-Key, X-API-Timestamp and X-API-Signature of HMAC mode) are refused, since the client authenticates every request
-// itself, and so are headers that net/http computes (Host, Content-Length, Transfer-Encoding,
-// Connection).
-func CheckHeader(name, value string) error {
+// Proxy-Authorization, and X-API-Key, X-API-Timestamp and X-API-Signature of HMAC mode) are
+// refused with an error wrapping multipleCredentials, since the client authenticates every
+// request itself; so are headers that net/http computes (Host, Content-Length,
+// Transfer-Encoding, Connection), those the client sets (User-Agent, Content-Type), and
+// connection-specific ones (Upgrade, Keep-Alive, Proxy-Connection, TE).
+func CheckHeader(name, value string, multipleCredentials error) error {
 	if name == "" {
 		return errors.New("empty header name")
 	}
@@ -23,7 +25,7 @@ func CheckHeader(name, value string) error {
 	}
 	canonical := http.CanonicalHeaderKey(name)
 	if isCredentialHeader(name) {
-		return fmt.Errorf("%w: header %s carries credentials; the client authenticates every request itself", ErrMultipleCredentials, canonical)
+		return fmt.Errorf("%w: header %s carries credentials; the client authenticates every request itself", multipleCredentials, canonical)
 	}
 	switch canonical {
 	case "Host", "Content-Length", "Transfer-Encoding", "Connection":

@@ -47,9 +47,9 @@ const maxRedirects = 10
 // guardRedirects returns a copy of hc that refuses redirects to another origin, from https to
 // http, or that change the method, so that no credential (Authorization or the HMAC headers)
 // ever leaves the API's origin, whichever client the user brought. The user's own CheckRedirect
-// still runs after. Its transport refuses a redirect whose Location cannot be parsed, keeping
-// the redirect's status (see checkLocation).
-func guardRedirects(hc *http.Client) *http.Client {
+// still runs after. A refusal wraps refused. Its transport refuses a redirect whose Location
+// cannot be parsed, keeping the redirect's status (see checkLocation).
+func guardRedirects(hc *http.Client, refused error) *http.Client {
 	guarded := *hc
 	next := hc.Transport
 	if next == nil {
@@ -60,19 +60,19 @@ func guardRedirects(hc *http.Client) *http.Client {
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		from := via[0].URL
 		if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
-			return fmt.Errorf("%w: from %s to %s", ErrRedirectRefused,
+			return fmt.Errorf("%w: from %s to %s", refused,
 				safetext.Clean(origin(from), safetext.MaxID), safetext.Clean(origin(req.URL), safetext.MaxID))
 		}
 		if req.Method != via[0].Method {
 			// net/http turns a DELETE, PATCH or POST into a GET on a 301, 302 or 303: following
 			// it would report success for a call that never happened.
-			return fmt.Errorf("%w: the redirect would turn %s into %s", ErrRedirectRefused, via[0].Method, req.Method)
+			return fmt.Errorf("%w: the redirect would turn %s into %s", refused, via[0].Method, req.Method)
 		}
 		if nextCheck != nil {
 			return nextCheck(req, via)
 		}
 		if len(via) >= maxRedirects {
-			return fmt.Errorf("%w: stopped after %d redirects", ErrRedirectRefused, maxRedirects)
+			return fmt.Errorf("%w: stopped after %d redirects", refused, maxRedirects)
 		}
 		return nil
 	}

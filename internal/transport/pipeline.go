@@ -28,6 +28,8 @@ type Pipeline struct {
 	clock        Clock
 	statusError  func(status int, header http.Header, body []byte, now time.Time) error
 
+	errMultipleCredentials, errRedirectRefused error
+
 	// skew is the server's clock minus ours, learned from a "Request timestamp expired" answer.
 	skew atomic.Int64
 }
@@ -41,6 +43,9 @@ type Config struct {
 	// StatusError turns a non-2xx answer into the error the caller sees. body holds at most
 	// MaxErrorBody bytes.
 	StatusError func(status int, header http.Header, body []byte, now time.Time) error
+	// The errors the pipeline's own refusals wrap, for errors.Is: a request that would carry a
+	// second credential, and a redirect it does not follow. Both are required.
+	ErrMultipleCredentials, ErrRedirectRefused error
 }
 
 // New returns a Pipeline for cfg. A base URL without a scheme and a host is an error: the
@@ -49,6 +54,9 @@ func New(cfg Config) (*Pipeline, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || u.Scheme == "" || u.Host == "" || !strings.HasSuffix(cfg.BaseURL, "/") {
 		return nil, errors.New("reeflow: the pipeline needs an absolute base URL with a host, ending with \"/\"")
+	}
+	if cfg.ErrMultipleCredentials == nil || cfg.ErrRedirectRefused == nil || cfg.StatusError == nil {
+		return nil, errors.New("reeflow: the pipeline needs StatusError, ErrMultipleCredentials and ErrRedirectRefused")
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -66,8 +74,9 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	return &Pipeline{
 		baseURL: cfg.BaseURL, origin: url.URL{Scheme: u.Scheme, Host: u.Host},
-		http: guardRedirects(hc), maxClockSkew: cfg.MaxClockSkew,
+		http: guardRedirects(hc, cfg.ErrRedirectRefused), maxClockSkew: cfg.MaxClockSkew,
 		clock: clock, statusError: cfg.StatusError,
+		errMultipleCredentials: cfg.ErrMultipleCredentials, errRedirectRefused: cfg.ErrRedirectRefused,
 	}, nil
 }
 

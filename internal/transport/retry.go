@@ -47,9 +47,9 @@ func neverSent(err error) bool {
 }
 
 // permanentTransportError reports errors that another attempt cannot fix.
-func permanentTransportError(err error) bool {
+func (p *Pipeline) permanentTransportError(err error) bool {
 	var certErr *tls.CertificateVerificationError
-	return errors.Is(err, ErrRedirectRefused) || errors.Is(err, errMalformedLocation) || errors.As(err, &certErr)
+	return errors.Is(err, p.errRedirectRefused) || errors.Is(err, errMalformedLocation) || errors.As(err, &certErr)
 }
 
 // backoff returns the wait before retry number n (1-based): the server's Retry-After when it
