@@ -24,6 +24,10 @@ import (
 //   - Both: the auth options (a call's credentials replace the client's), WithRequestEditor and
 //     WithHeader (a call's run or are added after the client's), WithMaxRetries,
 //     WithAttemptTimeout, WithMaxRetryAfter, WithLogger and WithUserAgent.
+//
+// A nil Option is skipped, wherever it is given, so that options can be built conditionally
+// into a slice. A nil RequestEditorFn, or WithRequestEditor(nil), is an error: that is a nil
+// editor, not a nil Option.
 type Option interface {
 	apply(s *settings, where scope) error
 }
@@ -208,10 +212,17 @@ func editorOption(name string, fn RequestEditorFn) option {
 }
 
 // WithHeader adds a header to every request: of the client, or of one call (after the
-// client's). The headers authentication writes (Authorization, Proxy-Authorization, X-API-Key,
-// X-API-Timestamp, X-API-Signature, in any case) are refused, since the client authenticates
-// every request itself, and so are headers that net/http computes (Host, Content-Length,
-// Transfer-Encoding, Connection). Other X-API-* headers, such as X-API-Version, are sent.
+// client's). Refused, whatever the case of the name:
+//   - the headers authentication writes (Authorization, Proxy-Authorization, X-API-Key,
+//     X-API-Timestamp, X-API-Signature), since the client authenticates every request itself
+//     (the error matches ErrMultipleCredentials);
+//   - headers that net/http computes (Host, Content-Length, Transfer-Encoding, Connection);
+//   - headers the client sets: User-Agent (use WithUserAgent) and Content-Type;
+//   - connection-specific headers, which HTTP/2 refuses (Upgrade, Keep-Alive,
+//     Proxy-Connection, TE);
+//   - a name that is not an HTTP token, and a value with a control character.
+//
+// Other X-API-* headers, such as X-API-Version, are sent.
 func WithHeader(name, value string) Option {
 	return option{"WithHeader", atAll, func(s *settings) error {
 		if err := transport.CheckHeader(name, value, ErrMultipleCredentials); err != nil {

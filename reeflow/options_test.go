@@ -458,3 +458,18 @@ func TestWithResponseIntoIsLeftAloneWhenNothingIsSent(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 	assert.Equal(t, 1, resp.Attempts)
 }
+
+// A nil Option is skipped, as the Option type documents, at NewClient and at a call, so that a
+// slice of options can be built conditionally; a nil editor is not a nil Option.
+func TestNilOptionIsSkipped(t *testing.T) {
+	t.Parallel()
+	client, rec := newRecorder(t, reply(200, `[]`), nil, reeflow.WithHeader("X-A", "1"), nil)
+	var maybe reeflow.Option // left nil: the condition did not hold
+	_, err := client.Connections.List(context.Background(), maybe, nil)
+	require.NoError(t, err)
+	assert.Equal(t, "1", rec.last(t).Header.Get("X-A"))
+	require.NoError(t, client.Do(context.Background(), http.MethodGet, "connections", nil, nil, nil))
+
+	_, err = client.Connections.List(context.Background(), reeflow.RequestEditorFn(nil))
+	require.EqualError(t, err, "reeflow: list connections: RequestEditorFn: nil editor")
+}
