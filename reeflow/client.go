@@ -68,8 +68,15 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := &client{settings: s}
 	c.pipeline, err = transport.New(transport.Config{
 		BaseURL: base, HTTPClient: s.httpClient, MaxClockSkew: s.maxClockSkew, Clock: s.clock,
-		StatusError: func(status int, header http.Header, body []byte, now time.Time) error {
-			return newAPIError(status, header, body, now).typed()
+		StatusError: func(status int, header http.Header, body []byte, now time.Time, redact func(string) string) error {
+			e := newAPIError(status, header, body, now)
+			// The server's texts that Error, GoString and the logs print: a server that echoes
+			// the request's Authorization must not put the credential there.
+			e.Code, e.Reason, e.Message, e.RequestID = redact(e.Code), redact(e.Reason), redact(e.Message), redact(e.RequestID)
+			for i, m := range e.Messages {
+				e.Messages[i] = redact(m)
+			}
+			return e.typed()
 		},
 		ErrMultipleCredentials: ErrMultipleCredentials, ErrRedirectRefused: ErrRedirectRefused,
 	})

@@ -1,7 +1,10 @@
 package reeflow_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -179,4 +182,75 @@ func findString(v reflect.Value, s, path string, seen map[uintptr]bool) (string,
 		}
 	}
 	return "", false
+}
+
+// A server or proxy that echoes the request's Authorization header, or the secret in it, in
+// its error must not put the credential into the error, its printed forms or the log: the
+// pipeline knows what it sent, and removes it from the server's text before keeping it. The
+// secret's characters are ones JSON escapes ("<", ">", "&"), and its Basic token has "/" and
+// "+", which a PHP server writes as "\/"; a server may escape any character.
+func TestEchoedCredentialsAreRedacted(t *testing.T) {
+	t.Parallel()
+	const keyID, secret = "key_abc123xyz", "sec>ret?>?>?>xyz&<"
+	decoded := keyID + ":" + secret
+	token := base64.StdEncoding.EncodeToString([]byte(decoded))
+	require.Contains(t, token, "/")
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		w.Header().Set("X-Request-Id", "req_"+auth)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		body, _ := json.Marshal(map[string]any{
+			"message": []string{"bad header Authorization: " + auth, "secret " + secret + " is wrong", "pair " + decoded},
+			"code":    "BAD_" + secret,
+		})
+		body = bytes.ReplaceAll(body, []byte("/"), []byte(`\/`))
+		// The reason escapes every character of the token, as JSON allows: only the decoded
+		// field shows the credential.
+		var escaped strings.Builder
+		for _, c := range strings.TrimPrefix(auth, "Basic ") {
+			fmt.Fprintf(&escaped, `\u%04x`, c)
+		}
+		body = append(body[:len(body)-1], `,"error":"Bad Request `+escaped.String()+`"}`...)
+		_, _ = w.Write(body)
+	}
+	sink := &testlog.Sink{}
+	client, _ := newRecorder(t, echo, reeflow.WithBasicAuth(keyID, secret),
+		reeflow.WithLogger(slog.New(slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	var resp reeflow.Response
+	_, err := client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
+	require.ErrorIs(t, err, reeflow.ErrBadRequest)
+	var apiErr *reeflow.APIError
+	require.ErrorAs(t, err, &apiErr)
+
+	printed := map[string]string{
+		"Error":         err.Error(),
+		"%v":            fmt.Sprintf("%v", err),
+		"%+v":           fmt.Sprintf("%+v", err),
+		"%#v":           fmt.Sprintf("%#v", err),
+		"%#v APIError":  fmt.Sprintf("%#v", apiErr),
+		"Message":       apiErr.Message,
+		"Messages":      strings.Join(apiErr.Messages, "|"),
+		"Reason":        apiErr.Reason,
+		"Code":          apiErr.Code,
+		"RequestID":     apiErr.RequestID,
+		"Response":      fmt.Sprintf("%+v", resp),
+		"APIError.Body": string(apiErr.Body),
+		"Response.Body": string(resp.Body),
+		"log":           sink.String(),
+	}
+	jsonForm := func(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) }
+	for name, text := range printed {
+		for _, needle := range []string{"Basic " + token, token, decoded, secret,
+			strings.ReplaceAll(token, "/", `\/`), jsonForm(secret), "sec>ret", `sec\u003eret`} {
+			assert.NotContains(t, text, needle, name)
+		}
+	}
+	assert.Equal(t, "bad header Authorization: [REDACTED]; secret [REDACTED] is wrong; pair [REDACTED]", apiErr.Message)
+	assert.Equal(t, "Bad Request [REDACTED]", apiErr.Reason)
+	assert.Equal(t, "BAD_[REDACTED]", apiErr.Code)
+	assert.Equal(t, "req_[REDACTED]", apiErr.RequestID)
+	assert.Equal(t, "req_[REDACTED]", resp.RequestID)
+	assert.Contains(t, err.Error(), "400 Bad Request [BAD_[REDACTED]]: bad header Authorization: [REDACTED]")
+	assert.Contains(t, sink.String(), `"request_id":"req_[REDACTED]"`)
 }

@@ -87,19 +87,22 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 		// hands over the raw connection, which no context or timeout bounds: never read it.
 		res.err = fmt.Errorf("unexpected %d response", resp.StatusCode)
 	case resp.StatusCode > 299:
-		a.failed(resp, &res)
+		a.failed(req.Header, resp, &res)
 	default:
 		a.succeeded(resp, &res)
 	}
 	return res
 }
 
-// failed classifies a non-2xx answer.
-func (a *attempt) failed(resp *http.Response, res *attemptResult) {
+// failed classifies a non-2xx answer. The credentials the request carried (sent, its headers)
+// are removed from the server's text before anything keeps it.
+func (a *attempt) failed(sent http.Header, resp *http.Response, res *attemptResult) {
 	now := a.p.clock.Now()
-	res.body = readErrorBody(resp.Body)
+	r := newRedactor(sent)
+	res.body = r.Bytes(readErrorBody(resp.Body))
+	res.requestID = r.String(res.requestID)
 	res.retryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
-	res.err = a.p.statusError(resp.StatusCode, resp.Header, res.body, now)
+	res.err = a.p.statusError(resp.StatusCode, resp.Header, res.body, now, r.String)
 	res.transient = retryableStatus(resp.StatusCode)
 	// A 429 means the server did not act on the request: even a create may be sent again.
 	res.retryable = res.transient && (a.policy == RetryIdempotent || resp.StatusCode == http.StatusTooManyRequests)

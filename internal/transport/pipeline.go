@@ -26,7 +26,7 @@ type Pipeline struct {
 	http         *http.Client
 	maxClockSkew time.Duration
 	clock        Clock
-	statusError  func(status int, header http.Header, body []byte, now time.Time) error
+	statusError  func(status int, header http.Header, body []byte, now time.Time, redact func(string) string) error
 
 	errMultipleCredentials, errRedirectRefused error
 
@@ -41,8 +41,10 @@ type Config struct {
 	MaxClockSkew time.Duration
 	Clock        Clock // zero fields: the real clock
 	// StatusError turns a non-2xx answer into the error the caller sees. body holds at most
-	// MaxErrorBody bytes.
-	StatusError func(status int, header http.Header, body []byte, now time.Time) error
+	// MaxErrorBody bytes, the request's credentials already removed; redact removes them from
+	// each text StatusError decodes from it (a server may escape them in JSON), and must be
+	// applied to every such text the error prints or keeps.
+	StatusError func(status int, header http.Header, body []byte, now time.Time, redact func(string) string) error
 	// The errors the pipeline's own refusals wrap, for errors.Is: a request that would carry a
 	// second credential, and a redirect it does not follow. Both are required.
 	ErrMultipleCredentials, ErrRedirectRefused error
