@@ -271,7 +271,8 @@ func TestDoKeepsTheQueryOutOfEveryErrorAndLog(t *testing.T) {
 			respond: func(context.CancelFunc) http.HandlerFunc {
 				return func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 			},
-			opts: []reeflow.Option{reeflow.WithAttemptTimeout(time.Millisecond)},
+			// Long enough for the request to reach the server, which then holds it past the timeout.
+			opts: []reeflow.Option{reeflow.WithAttemptTimeout(50 * time.Millisecond)},
 		},
 		"the caller cancels": {respond: func(cancel context.CancelFunc) http.HandlerFunc {
 			return func(_ http.ResponseWriter, r *http.Request) { cancel(); <-r.Context().Done() }
