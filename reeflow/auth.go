@@ -92,10 +92,8 @@ var (
 // for; ok is false for any other editor.
 func authEditor(fn RequestEditorFn) (spec authSpec, ok bool) {
 	switch reflect.ValueOf(fn).Pointer() {
-	case basicEditorCode:
-		return editorAuthSpec{edit: fn, mode: AuthBasic}, true
-	case hmacEditorCode:
-		return editorAuthSpec{edit: fn, mode: AuthHMAC}, true
+	case basicEditorCode, hmacEditorCode:
+		return editorAuthSpec{edit: fn}, true
 	}
 	return nil, false
 }
@@ -117,13 +115,10 @@ func (s staticAuthSpec) authenticator(now func() time.Time) transport.Authentica
 
 // editorAuthSpec is an editor from BasicAuth or HMACAuth given as an option. An HMAC editor keeps
 // its own clock: the client cannot correct it (WithHMACAuth can).
-type editorAuthSpec struct {
-	edit RequestEditorFn
-	mode AuthMode
-}
+type editorAuthSpec struct{ edit RequestEditorFn }
 
 func (s editorAuthSpec) authenticator(func() time.Time) transport.Authenticator {
-	return transport.EditorAuth(s.mode.transportMode(), transport.Editor(s.edit))
+	return transport.EditorAuth(transport.Editor(s.edit))
 }
 
 type providerAuthSpec struct {

@@ -9,10 +9,10 @@ import (
 	"github.com/reeflow/reeflow-go/internal/safetext"
 )
 
-// Response is what the last attempt of a call received, filled by WithResponseInto: the way
-// to read a header or a field that this SDK does not decode. It is a record of the call, never
-// sent back: printing, logging or JSON-encoding it shows the status, the request ID, the
-// attempts and the size of the body.
+// Response is what the last request of a call that went on the wire received, filled by
+// WithResponseInto: the way to read a header or a field that this SDK does not decode. It is a
+// record of the call, never sent back: printing, logging or JSON-encoding it shows the status,
+// the request ID, the attempts and the size of the body.
 type Response struct {
 	StatusCode int         // 0 when no attempt got a response
 	Header     http.Header // the response headers

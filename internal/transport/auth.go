@@ -82,7 +82,7 @@ func (a staticAuth) SignsWithPipelineClock() bool { return a.pipelineClock }
 // EditorAuth authenticates with edit, an editor made by BasicEditor or HMACEditor. An HMAC
 // editor keeps the clock it was made with: the pipeline cannot correct it, so a "Request
 // timestamp expired" answer is returned as it is.
-func EditorAuth(_ Mode, edit Editor) Authenticator {
+func EditorAuth(edit Editor) Authenticator {
 	return staticAuth{edit: edit}
 }
 
