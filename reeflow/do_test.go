@@ -265,14 +265,17 @@ func TestDoKeepsTheQueryOutOfEveryErrorAndLog(t *testing.T) {
 	cases := map[string]struct {
 		respond func(cancel context.CancelFunc) http.HandlerFunc
 		opts    []reeflow.Option
+		// The attempt may time out before the request reaches the server (a TLS handshake on a
+		// busy machine): the error is the same url.Error either way, and must hide the query.
+		mayNotArrive bool
 	}{
 		"the server hangs up": {respond: func(context.CancelFunc) http.HandlerFunc { return hangUp }},
 		"the attempt times out": {
 			respond: func(context.CancelFunc) http.HandlerFunc {
 				return func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 			},
-			// Long enough for the request to reach the server, which then holds it past the timeout.
-			opts: []reeflow.Option{reeflow.WithAttemptTimeout(50 * time.Millisecond)},
+			opts:         []reeflow.Option{reeflow.WithAttemptTimeout(50 * time.Millisecond)},
+			mayNotArrive: true,
 		},
 		"the caller cancels": {respond: func(cancel context.CancelFunc) http.HandlerFunc {
 			return func(_ http.ResponseWriter, r *http.Request) { cancel(); <-r.Context().Done() }
@@ -305,7 +308,9 @@ func TestDoKeepsTheQueryOutOfEveryErrorAndLog(t *testing.T) {
 			var out map[string]any
 			err := client.Do(ctx, http.MethodGet, path, nil, &out)
 			require.Error(t, err)
-			require.NotEmpty(t, rec.all(), "the request reached the server")
+			if !tc.mayNotArrive {
+				require.NotEmpty(t, rec.all(), "the request reached the server")
+			}
 			assert.True(t, strings.HasPrefix(err.Error(), "reeflow: GET invites/accept: "), err.Error())
 			require.NotEmpty(t, logs.Records(t), "the failure was logged")
 			for where, text := range map[string]string{"error": err.Error(), "log": logs.String()} {
