@@ -11,6 +11,12 @@ import (
 // redacted replaces a credential in the server's text.
 const redacted = "[REDACTED]"
 
+// minRedacted is the length, in bytes, under which a credential is not looked for in a server's
+// text: replacing a secret such as "e" or "key" would rewrite the server's own words ("Invalid
+// API [REDACTED]") and a JSON body's keys. The Authorization value, its token and the decoded
+// "keyID:secret" are always longer; Reeflow's secrets are 64 characters.
+const minRedacted = 8
+
 // redactor removes from a failed response's text the credentials its request carried: a server
 // or a proxy that echoes the request's Authorization header ("bad header Authorization: Basic …")
 // would otherwise put the credential into the error string, its GoString and the log. It knows
@@ -18,7 +24,7 @@ const redacted = "[REDACTED]"
 // responses only: a success pays nothing.
 type redactor struct {
 	// needles, longest first: the Authorization value ("Basic <token>"), its token, and for
-	// Basic the decoded "keyID:secret" and the secret.
+	// Basic the decoded "keyID:secret" and the secret; none shorter than minRedacted.
 	needles []string
 }
 
@@ -50,7 +56,7 @@ func newRedactor(h http.Header) redactor {
 }
 
 func (r *redactor) add(s string) {
-	if s != "" {
+	if len(s) >= minRedacted {
 		r.needles = append(r.needles, s)
 	}
 }
