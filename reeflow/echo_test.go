@@ -3,6 +3,7 @@ package reeflow_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -106,4 +107,45 @@ func TestLongEchoedSecretIsRedacted(t *testing.T) {
 	require.NotErrorIs(t, err, reeflow.ErrInvalidAPIKeySecret, "the message is not the documented one")
 	assert.Equal(t, "reeflow: list connections: 401 Unauthorized: Invalid API key secret [REDACTED]", err.Error())
 	assert.NotContains(t, string(resp.Body), docSecret)
+}
+
+// jsonGo is a string as encoding/json writes it in a JSON string ("<" as \u003c), jsonPHP as
+// PHP's json_encode does ("/" as \/), and jsonBoth with both escapes.
+func jsonGo(s string) string { b, _ := json.Marshal(s); return string(b[1 : len(b)-1]) }
+
+func jsonBoth(s string) string { return strings.ReplaceAll(jsonGo(s), "/", `\/`) }
+
+func jsonPHP(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	quoted := strings.TrimSuffix(b.String(), "\n")
+	return strings.ReplaceAll(quoted[1:len(quoted)-1], "/", `\/`)
+}
+
+// TestEchoEscapedAsJSONInABodyThatIsNotJSON: a raw body that is not JSON (a proxy's HTML page
+// quoting a JSON object) can hold the credentials as JSON servers escape them: Go's \u003c for
+// "<", PHP's \/ for "/", or both. The secret has "/" and "<", so each form differs from the
+// others and from the credential as written; each is redacted from the kept bodies.
+func TestEchoEscapedAsJSONInABodyThatIsNotJSON(t *testing.T) {
+	t.Parallel()
+	const keyID, secret = "key_abc123xyz", "a/b<c-0123456789abcdef?"
+	pair := keyID + ":" + secret
+	token := base64.StdEncoding.EncodeToString([]byte(pair))
+	for name, form := range map[string]func(string) string{"encoding/json": jsonGo, "PHP": jsonPHP, "both": jsonBoth} {
+		client, _ := newRecorder(t, echoed(http.StatusBadGateway,
+			`<html><pre>{"authorization": "{value}", "token": "{token}", "pair": "{pair}", "secret": "{secret}"}</pre></html>`, form),
+			reeflow.WithBasicAuth(keyID, secret), reeflow.WithMaxRetries(0))
+		var resp reeflow.Response
+		_, err := client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
+		var apiErr *reeflow.APIError
+		require.ErrorAs(t, err, &apiErr, name)
+		assert.Contains(t, string(apiErr.Body), `"authorization": "[REDACTED]"`, name)
+		for what, body := range map[string][]byte{"APIError.Body": apiErr.Body, "Response.Body": resp.Body} {
+			for _, c := range []string{"Basic " + token, token, pair, secret} {
+				assert.NotContains(t, string(body), form(c), "%s: %s holds %q", name, what, form(c))
+			}
+		}
+	}
 }
