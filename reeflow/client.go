@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/reeflow/reeflow-go/internal/safetext"
 	"github.com/reeflow/reeflow-go/internal/transport"
@@ -68,14 +67,10 @@ func NewClient(opts ...Option) (*Client, error) {
 	c := &client{settings: s}
 	c.pipeline, err = transport.New(transport.Config{
 		BaseURL: base, HTTPClient: s.httpClient, MaxClockSkew: s.maxClockSkew, Clock: s.clock,
-		StatusError: func(status int, header http.Header, body []byte, now time.Time, redact func(string) string) error {
-			e := newAPIError(status, header, body, now)
-			// The server's texts that Error, GoString and the logs print: a server that echoes
-			// the request's Authorization must not put the credential there.
-			e.Code, e.Reason, e.Message, e.RequestID = redact(e.Code), redact(e.Reason), redact(e.Message), redact(e.RequestID)
-			for i, m := range e.Messages {
-				e.Messages[i] = redact(m)
-			}
+		StatusError: func(f *transport.FailedResponse) error {
+			e := newAPIError(f.Status, f.Header, f.Raw, f.Now)
+			redactEcho(e, f.Redact)
+			e.Body = f.Body
 			return e.typed()
 		},
 		ErrMultipleCredentials: ErrMultipleCredentials, ErrRedirectRefused: ErrRedirectRefused,
@@ -91,6 +86,38 @@ func NewClient(opts ...Option) (*Client, error) {
 		APIKeys:     &APIKeysService{c},
 		c:           c,
 	}, nil
+}
+
+// redactEcho replaces, in the texts e prints and keeps, the credentials of the request it
+// answers: a server that echoes the request's Authorization must not put the credential into
+// Error, GoString or the logs. e is built from the answer as received, so its category, the
+// sentinel its message matches and whether it is a quota refusal are decided already; a text
+// that is Reeflow's own wording (a sentinel's message, a quota refusal's "Quota exceeded"
+// prefix, the status text as reason) is no echo, and stays as sent, so that a secret which
+// happens to be one of its words leaves them so.
+func redactEcho(e *APIError, redact func(string) string) {
+	e.Message = redactMessage(e.StatusCode, e.Message, redact)
+	for i, m := range e.Messages {
+		e.Messages[i] = redactMessage(e.StatusCode, m, redact)
+	}
+	if e.Reason != http.StatusText(e.StatusCode) {
+		e.Reason = redact(e.Reason)
+	}
+	e.Code, e.RequestID = redact(e.Code), redact(e.RequestID)
+}
+
+// redactMessage redacts msg, a message of a response with this status, keeping Reeflow's own
+// wording (see redactEcho).
+func redactMessage(status int, msg string, redact func(string) string) string {
+	for _, row := range errorTable {
+		if row.status == status && row.message == msg {
+			return msg
+		}
+	}
+	if isQuotaExceeded(&APIError{StatusCode: status, Message: msg}) {
+		return msg[:len(quotaPrefix)] + redact(msg[len(quotaPrefix):])
+	}
+	return redact(msg)
 }
 
 // checkBaseURL enforces HTTPS (plain http on loopback only) and returns the URL with a trailing

@@ -184,12 +184,15 @@ type PermissionDeniedError struct{ *APIError }
 // the embedded *APIError promote it: a promoted method reaches the field through the wrapper's
 // pointer, which panics when the wrapper is nil. Each of them reads the field through its api
 // method only, the one place where a nil wrapper is handled; the *APIError methods handle nil.
+// GoString, which names the wrapper's type, also tells wrapperGoString whether the wrapper is nil.
 
 // Error describes the response as APIError.Error does.
 func (e *BadRequestError) Error() string { return e.api().Error() }
 
-// GoString prints the underlying *APIError as APIError.GoString does.
-func (e *BadRequestError) GoString() string { return e.api().GoString() }
+// GoString prints the underlying *APIError as APIError.GoString does (see wrapperGoString).
+func (e *BadRequestError) GoString() string {
+	return wrapperGoString("BadRequestError", e == nil, e.api())
+}
 
 // Is matches the sentinels the underlying *APIError matches; a nil error matches none.
 func (e *BadRequestError) Is(target error) bool { return e.api().Is(target) }
@@ -207,8 +210,10 @@ func (e *BadRequestError) api() *APIError {
 // Error describes the response as APIError.Error does.
 func (e *AuthenticationError) Error() string { return e.api().Error() }
 
-// GoString prints the underlying *APIError as APIError.GoString does.
-func (e *AuthenticationError) GoString() string { return e.api().GoString() }
+// GoString prints the underlying *APIError as APIError.GoString does (see wrapperGoString).
+func (e *AuthenticationError) GoString() string {
+	return wrapperGoString("AuthenticationError", e == nil, e.api())
+}
 
 // Is matches the sentinels the underlying *APIError matches; a nil error matches none.
 func (e *AuthenticationError) Is(target error) bool { return e.api().Is(target) }
@@ -226,8 +231,10 @@ func (e *AuthenticationError) api() *APIError {
 // Error describes the response as APIError.Error does.
 func (e *PermissionDeniedError) Error() string { return e.api().Error() }
 
-// GoString prints the underlying *APIError as APIError.GoString does.
-func (e *PermissionDeniedError) GoString() string { return e.api().GoString() }
+// GoString prints the underlying *APIError as APIError.GoString does (see wrapperGoString).
+func (e *PermissionDeniedError) GoString() string {
+	return wrapperGoString("PermissionDeniedError", e == nil, e.api())
+}
 
 // Is reports whether the 403 is a quota refusal, for errors.Is(err, ErrQuotaExceeded); other
 // targets are matched by the underlying *APIError.
@@ -254,6 +261,19 @@ func (e *PermissionDeniedError) api() *APIError {
 		return nil
 	}
 	return e.APIError
+}
+
+// wrapperGoString is the GoString of a wrapper (isNil: a nil pointer) around api, which its api
+// method gives: api's, or for a nil wrapper, or one around no *APIError, the wrapper's own type,
+// as %#v would name it: "(*reeflow.BadRequestError)(nil)", not the *APIError it wraps.
+func wrapperGoString(typeName string, isNil bool, api *APIError) string {
+	switch {
+	case isNil:
+		return "(*reeflow." + typeName + ")(nil)"
+	case api == nil:
+		return "&reeflow." + typeName + "{APIError:(*reeflow.APIError)(nil)}"
+	}
+	return api.GoString()
 }
 
 // unwrapAPIError returns e, or nil for a nil *APIError: a typed nil in an interface would make

@@ -268,6 +268,30 @@ func TestZeroErrorValuesDoNotPanic(t *testing.T) {
 	}
 }
 
+// %#v of a nil wrapper, or of one around no *APIError, names the wrapper's own type, not the
+// *APIError it would wrap; a wrapper around one prints it.
+func TestNilWrappersGoStringNameTheirType(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{(*reeflow.BadRequestError)(nil), "(*reeflow.BadRequestError)(nil)"},
+		{(*reeflow.AuthenticationError)(nil), "(*reeflow.AuthenticationError)(nil)"},
+		{(*reeflow.PermissionDeniedError)(nil), "(*reeflow.PermissionDeniedError)(nil)"},
+		{(*reeflow.QuotaError)(nil), "(*reeflow.QuotaError)(nil)"},
+		{(*reeflow.APIError)(nil), "(*reeflow.APIError)(nil)"},
+		{&reeflow.BadRequestError{}, "&reeflow.BadRequestError{APIError:(*reeflow.APIError)(nil)}"},
+		{&reeflow.AuthenticationError{}, "&reeflow.AuthenticationError{APIError:(*reeflow.APIError)(nil)}"},
+		{&reeflow.PermissionDeniedError{}, "&reeflow.PermissionDeniedError{APIError:(*reeflow.APIError)(nil)}"},
+		{&reeflow.QuotaError{}, "&reeflow.QuotaError{APIError:(*reeflow.APIError)(nil)}"},
+		{&reeflow.BadRequestError{APIError: &reeflow.APIError{StatusCode: 400}},
+			`&reeflow.APIError{StatusCode:400, Code:"", Message:"", Reason:"", RequestID:"", RetryAfter:0s, Body:[0 bytes]}`},
+	} {
+		assert.Equal(t, tc.want, fmt.Sprintf("%#v", tc.err), "%T", tc.err)
+	}
+}
+
 // A typed nil error (a function returning a nil *PermissionDeniedError as error) is not any
 // sentinel, and errors.Is and errors.As, which call Unwrap and Is on it, never panic.
 func TestTypedNilErrorsMatchNothing(t *testing.T) {

@@ -40,8 +40,8 @@ type QuotaError struct {
 // Error describes the response as APIError.Error does.
 func (e *QuotaError) Error() string { return e.api().Error() }
 
-// GoString prints the underlying *APIError as APIError.GoString does.
-func (e *QuotaError) GoString() string { return e.api().GoString() }
+// GoString prints the underlying *APIError as APIError.GoString does (see wrapperGoString).
+func (e *QuotaError) GoString() string { return wrapperGoString("QuotaError", e == nil, e.api()) }
 
 // Is matches ErrQuotaExceeded, and every other sentinel the underlying *APIError matches. A nil
 // *QuotaError is no quota refusal.

@@ -94,15 +94,20 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 	return res
 }
 
-// failed classifies a non-2xx answer. The credentials the request carried (sent, its headers)
-// are removed from the server's text before anything keeps it.
+// failed classifies a non-2xx answer. Everything derived from the server's text (the error's
+// fields, its category and sentinel, Retry-After) is read from the answer as received; the
+// credentials the request carried (sent, its headers) are then removed from what is kept or
+// printed: the body, the request ID and the error's texts.
 func (a *attempt) failed(sent http.Header, resp *http.Response, res *attemptResult) {
 	now := a.p.clock.Now()
+	raw := readErrorBody(resp.Body)
 	r := newRedactor(sent)
-	res.body = r.Bytes(readErrorBody(resp.Body))
-	res.requestID = r.String(res.requestID)
 	res.retryAfter, _ = ParseRetryAfter(resp.Header.Get("Retry-After"), now)
-	res.err = a.p.statusError(resp.StatusCode, resp.Header, res.body, now, r.String)
+	res.requestID = r.String(res.requestID)
+	res.body = r.Bytes(raw)
+	res.err = a.p.statusError(&FailedResponse{
+		Status: resp.StatusCode, Header: resp.Header, Raw: raw, Body: res.body, Now: now, Redact: r.String,
+	})
 	res.transient = retryableStatus(resp.StatusCode)
 	// A 429 means the server did not act on the request: even a create may be sent again.
 	res.retryable = res.transient && (a.policy == RetryIdempotent || resp.StatusCode == http.StatusTooManyRequests)

@@ -26,7 +26,7 @@ type Pipeline struct {
 	http         *http.Client
 	maxClockSkew time.Duration
 	clock        Clock
-	statusError  func(status int, header http.Header, body []byte, now time.Time, redact func(string) string) error
+	statusError  func(*FailedResponse) error
 
 	errMultipleCredentials, errRedirectRefused error
 
@@ -40,14 +40,27 @@ type Config struct {
 	HTTPClient   *http.Client // redirects are guarded on a copy; nil: defaultHTTPClient
 	MaxClockSkew time.Duration
 	Clock        Clock // zero fields: the real clock
-	// StatusError turns a non-2xx answer into the error the caller sees. body holds at most
-	// MaxErrorBody bytes, the request's credentials already removed; redact removes them from
-	// each text StatusError decodes from it (a server may escape them in JSON), and must be
-	// applied to every such text the error prints or keeps.
-	StatusError func(status int, header http.Header, body []byte, now time.Time, redact func(string) string) error
+	// StatusError turns a non-2xx answer into the error the caller sees.
+	StatusError func(*FailedResponse) error
 	// The errors the pipeline's own refusals wrap, for errors.Is: a request that would carry a
 	// second credential, and a redirect it does not follow. Both are required.
 	ErrMultipleCredentials, ErrRedirectRefused error
+}
+
+// FailedResponse is a non-2xx answer, as StatusError receives it. A server may echo the
+// request's credentials: StatusError reads Raw and Header as received, decides from them
+// whatever it derives (fields, sentinels, Retry-After), and then keeps only Body and texts
+// passed through Redact.
+type FailedResponse struct {
+	Status int
+	Header http.Header // as received
+	Raw    []byte      // the body as received, at most MaxErrorBody bytes: parse it, never keep it
+	Body   []byte      // Raw with the request's credentials replaced by "[REDACTED]": the body to keep
+	Now    time.Time
+	// Redact replaces the request's credentials in a text decoded from Raw or Header (a server
+	// may escape them in JSON): apply it to every such text the error prints or keeps, once
+	// everything derived from the text is decided.
+	Redact func(string) string
 }
 
 // New returns a Pipeline for cfg. A base URL without a scheme and a host is an error: the

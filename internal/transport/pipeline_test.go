@@ -2,9 +2,7 @@ package transport_test
 
 import (
 	"errors"
-	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,7 +16,7 @@ func TestNewNeedsAnAbsoluteBaseURL(t *testing.T) {
 	t.Parallel()
 	cfg := transport.Config{
 		BaseURL:                "https://api.reeflow.com/v1/",
-		StatusError:            func(int, http.Header, []byte, time.Time, func(string) string) error { return errors.New("status") },
+		StatusError:            func(*transport.FailedResponse) error { return errors.New("status") },
 		ErrMultipleCredentials: errors.New("multiple"), ErrRedirectRefused: errors.New("redirect"),
 	}
 	for _, base := range []string{"", "/connections/", "api.reeflow.com/", "https:///", "https://api.reeflow.com", "://x/"} {

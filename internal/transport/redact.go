@@ -11,6 +11,13 @@ import (
 // redacted replaces a credential in the server's text.
 const redacted = "[REDACTED]"
 
+// minRedacted is the length, in bytes, under which a credential is not looked for in a server's
+// text: replacing a secret such as "e" or "key" would rewrite the server's own words ("Invalid
+// API [REDACTED]") and a JSON body's keys. The Authorization value and its token are always
+// longer, and so is the decoded "keyID:secret" of any real key; Reeflow's secrets are 64
+// characters.
+const minRedacted = 8
+
 // redactor removes from a failed response's text the credentials its request carried: a server
 // or a proxy that echoes the request's Authorization header ("bad header Authorization: Basic …")
 // would otherwise put the credential into the error string, its GoString and the log. It knows
@@ -18,7 +25,7 @@ const redacted = "[REDACTED]"
 // responses only: a success pays nothing.
 type redactor struct {
 	// needles, longest first: the Authorization value ("Basic <token>"), its token, and for
-	// Basic the decoded "keyID:secret" and the secret.
+	// Basic the decoded "keyID:secret" and the secret; none shorter than minRedacted.
 	needles []string
 }
 
@@ -50,7 +57,7 @@ func newRedactor(h http.Header) redactor {
 }
 
 func (r *redactor) add(s string) {
-	if s != "" {
+	if len(s) >= minRedacted {
 		r.needles = append(r.needles, s)
 	}
 }
@@ -65,19 +72,31 @@ func (r redactor) String(s string) string {
 	return s
 }
 
-// Bytes returns body with every credential replaced, as written or escaped as a JSON string
-// would hold it (encoding/json's escapes, and "\/" as PHP writes a slash), so that the raw body
-// a caller may log is clean too. The decoded fields of an error body are cleaned by String,
-// whatever escapes the server used.
+// Bytes returns body with every credential replaced, so that the raw body a caller may log is
+// clean too: as written, and as a JSON string holds it when a server escapes it (encoding/json
+// writes "<" as \u003c, PHP writes "/" as \/, and a body may carry both), which a body that is
+// not JSON (an HTML page quoting a JSON object) shows as is. The decoded fields of an error
+// body are cleaned by String, whatever escapes the server used.
 func (r redactor) Bytes(body []byte) []byte {
 	for _, n := range r.needles {
-		quoted, _ := json.Marshal(n) // a string always encodes
-		escaped := string(quoted[1 : len(quoted)-1])
-		for _, form := range [...]string{n, escaped, strings.ReplaceAll(escaped, "/", `\/`)} {
+		for _, form := range jsonForms(n) {
 			if bytes.Contains(body, []byte(form)) {
 				body = bytes.ReplaceAll(body, []byte(form), []byte(redacted))
 			}
 		}
 	}
 	return body
+}
+
+// jsonForms returns s as written and the ways a JSON string may escape it.
+func jsonForms(s string) [4]string {
+	goQuoted, _ := json.Marshal(s) // a string always encodes
+	var plain bytes.Buffer
+	enc := json.NewEncoder(&plain)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	goForm := string(goQuoted[1 : len(goQuoted)-1])
+	plainForm := strings.TrimSuffix(plain.String(), "\n")
+	plainForm = plainForm[1 : len(plainForm)-1]
+	return [4]string{s, goForm, strings.ReplaceAll(plainForm, "/", `\/`), strings.ReplaceAll(goForm, "/", `\/`)}
 }
