@@ -46,9 +46,9 @@ var (
 )
 
 // ErrRedirectRefused matches a redirect the client does not follow: to another origin or from
-// https to http (either could carry the credentials away), one that would change the method, or
-// the 11th in a row. The error names the redirect's status ("reeflow: list connections: 302
-// Found: …"), which WithResponseInto's Response also carries.
+// https to http (either could carry the credentials away), one that would change the method, the
+// 11th in a row, or one whose Location cannot be parsed. The error names the redirect's status
+// ("reeflow: list connections: 302 Found: …"), which WithResponseInto's Response also carries.
 var ErrRedirectRefused = errors.New("reeflow: redirect refused")
 
 // Sentinels for HMAC signature mode's failures and for a request without credentials. Reeflow

@@ -97,7 +97,7 @@ func TestMalformedRedirectIsNotQuoted(t *testing.T) {
 	}, reeflow.WithMaxRetries(2), reeflow.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	_, err := client.Connections.List(context.Background())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "the server redirected to a malformed Location")
+	assert.Contains(t, err.Error(), "redirect refused: the server redirected to a malformed Location")
 	assert.NotContains(t, err.Error(), "SECRETLOC")
 	assert.Less(t, len(err.Error()), 300)
 	assert.NotContains(t, logs.String(), "SECRETLOC")
@@ -106,7 +106,8 @@ func TestMalformedRedirectIsNotQuoted(t *testing.T) {
 
 // A redirect the client does not follow is the call's failed response: its status leads the
 // error, and reaches the Response and the log record, whether the guard refused it or its
-// Location could not be parsed (net/http returns no response then).
+// Location could not be parsed (net/http returns no response then). Either way it matches
+// ErrRedirectRefused.
 func TestRefusedRedirectKeepsItsStatus(t *testing.T) {
 	t.Parallel()
 	redirect := func(status int, location string) http.HandlerFunc {
@@ -125,9 +126,12 @@ func TestRefusedRedirectKeepsItsStatus(t *testing.T) {
 		refused bool // errors.Is(err, ErrRedirectRefused)
 	}{
 		{"malformed Location", redirect(http.StatusMovedPermanently, "http://[::1%zz]/"), list, 301,
-			"reeflow: list connections: 301 Moved Permanently: Get ", false},
+			"reeflow: list connections: 301 Moved Permanently: Get ", true},
 		{"malformed Location on a 307", redirect(http.StatusTemporaryRedirect, "/v2/%zz"), list, 307,
-			"reeflow: list connections: 307 Temporary Redirect: Get ", false},
+			"reeflow: list connections: 307 Temporary Redirect: Get ", true},
+		{"malformed Location on a 308 to a delete", redirect(http.StatusPermanentRedirect, "/v2/%zz"), func(c *reeflow.Client, o reeflow.Option) error {
+			return c.Connections.Delete(context.Background(), "conn_1", o)
+		}, 308, "reeflow: delete connection: 308 Permanent Redirect: Delete ", true},
 		{"loop", redirect(http.StatusFound, "/connections"), list, 302,
 			"reeflow: list connections: 302 Found: Get ", true},
 		{"other origin", redirect(http.StatusTemporaryRedirect, "http://127.0.0.2:1/x"), list, 307,

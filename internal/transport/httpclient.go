@@ -47,15 +47,15 @@ const maxRedirects = 10
 // guardRedirects returns a copy of hc that refuses redirects to another origin, from https to
 // http, or that change the method, so that no credential (Authorization or the HMAC headers)
 // ever leaves the API's origin, whichever client the user brought. The user's own CheckRedirect
-// still runs after. A refusal wraps refused. Its transport refuses a redirect whose Location
-// cannot be parsed, keeping the redirect's status (see checkLocation).
+// still runs after. A refusal wraps refused. Its transport refuses, with refused too, a redirect
+// whose Location cannot be parsed, keeping the redirect's status (see checkLocation).
 func guardRedirects(hc *http.Client, refused error) *http.Client {
 	guarded := *hc
 	next := hc.Transport
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	guarded.Transport = checkLocation{next}
+	guarded.Transport = checkLocation{next: next, refused: refused}
 	nextCheck := hc.CheckRedirect
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		from := via[0].URL
@@ -88,7 +88,10 @@ var errMalformedLocation = errors.New("the server redirected to a malformed Loca
 // error that quotes the Location twice and without bound. checkLocation sees the 3xx first: it
 // answers such a response with a *malformedLocationError that carries the status and headers,
 // and names no Location. Every other response passes untouched.
-type checkLocation struct{ next http.RoundTripper }
+type checkLocation struct {
+	next    http.RoundTripper
+	refused error // the sentinel a malformed Location's error matches too
+}
 
 func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
@@ -104,7 +107,7 @@ func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	drain(resp.Body)
 	_ = resp.Body.Close() // the answer is the error below; a failed close changes nothing
-	return nil, &malformedLocationError{status: resp.StatusCode, header: resp.Header}
+	return nil, &malformedLocationError{status: resp.StatusCode, header: resp.Header, refused: t.refused}
 }
 
 // CloseIdleConnections closes the idle connections of the transport it wraps, as
@@ -115,14 +118,27 @@ func (t checkLocation) CloseIdleConnections() {
 	}
 }
 
-// malformedLocationError is a 3xx whose Location cannot be parsed.
+// malformedLocationError is a 3xx whose Location cannot be parsed: a redirect the client does
+// not follow, so it matches the refused sentinel as well.
 type malformedLocationError struct {
-	status int
-	header http.Header
+	status  int
+	header  http.Header
+	refused error
 }
 
-func (e *malformedLocationError) Error() string { return errMalformedLocation.Error() }
-func (e *malformedLocationError) Unwrap() error { return errMalformedLocation }
+func (e *malformedLocationError) Error() string {
+	if e.refused == nil {
+		return errMalformedLocation.Error()
+	}
+	return e.refused.Error() + ": " + errMalformedLocation.Error()
+}
+
+func (e *malformedLocationError) Unwrap() []error {
+	if e.refused == nil {
+		return []error{errMalformedLocation}
+	}
+	return []error{errMalformedLocation, e.refused}
+}
 
 func origin(u *url.URL) string {
 	return u.Scheme + "://" + u.Host
