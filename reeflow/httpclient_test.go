@@ -2,6 +2,7 @@ package reeflow_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -90,4 +91,40 @@ func TestHTTPClientWithNilPointerTransportIsRefused(t *testing.T) {
 	t.Cleanup(client.CloseIdleConnections)
 	_, err = client.Connections.List(context.Background())
 	require.NoError(t, err)
+}
+
+// roundTripFunc is a user's RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// A user's RoundTripper that breaks its contract gets an error, never a panic: a nil response
+// with a nil error is net/http's error, naming the user's type; a redirect with a nil Body whose
+// Location does not parse is refused with its status.
+func TestHTTPClientWhoseTransportBreaksItsContract(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		rt      roundTripFunc
+		text    string
+		status  int
+		refused bool
+	}{
+		"nil response and nil error": {func(*http.Request) (*http.Response, error) { return nil, nil },
+			`reeflow: list connections: Get "https://api.example.com/connections": http: RoundTripper implementation (reeflow_test.roundTripFunc) returned a nil *Response with a nil error`,
+			0, false},
+		"redirect with a nil Body": {func(req *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusFound, Header: http.Header{"Location": {"http://[::1"}}, Request: req}, nil
+		}, `reeflow: list connections: 302 Found: Get "https://api.example.com/connections": redirect refused: the server redirected to a malformed Location`,
+			http.StatusFound, true},
+	} {
+		client, err := reeflow.NewClient(reeflow.WithBaseURL("https://api.example.com"), reeflow.WithBasicAuth(docKeyID, docSecret),
+			reeflow.WithHTTPClient(&http.Client{Transport: tc.rt}), reeflow.WithMaxRetries(0))
+		require.NoError(t, err, name)
+		var resp reeflow.Response
+		_, err = client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
+		require.Error(t, err, name)
+		assert.Equal(t, tc.text, err.Error(), name)
+		assert.Equal(t, tc.refused, errors.Is(err, reeflow.ErrRedirectRefused), name)
+		assert.Equal(t, tc.status, resp.StatusCode, name)
+	}
 }

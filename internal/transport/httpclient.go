@@ -87,7 +87,7 @@ var errMalformedLocation = errors.New("the server redirected to a malformed Loca
 // status; but a Location it cannot parse fails before CheckRedirect, with no response, and an
 // error that quotes the Location twice and without bound. checkLocation sees the 3xx first: it
 // answers such a response with a *malformedLocationError that carries the status and headers,
-// and names no Location. Every other response passes untouched.
+// and names no Location. Every other response, and every error, passes untouched.
 type checkLocation struct {
 	next    http.RoundTripper
 	refused error // the sentinel a malformed Location's error matches too
@@ -95,8 +95,14 @@ type checkLocation struct {
 
 func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
-	if err != nil || resp.StatusCode < 300 || resp.StatusCode > 399 {
+	switch {
+	case err != nil:
 		return resp, err
+	case resp == nil:
+		// net/http's own error, naming the user's RoundTripper rather than this wrapper.
+		return nil, fmt.Errorf("http: RoundTripper implementation (%T) returned a nil *Response with a nil error", t.next)
+	case resp.StatusCode < 300 || resp.StatusCode > 399:
+		return resp, nil
 	}
 	loc := resp.Header.Get("Location")
 	if loc == "" {
@@ -105,8 +111,10 @@ func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
 	if _, perr := req.URL.Parse(loc); perr == nil {
 		return resp, nil
 	}
-	drain(resp.Body)
-	_ = resp.Body.Close() // the answer is the error below; a failed close changes nothing
+	if resp.Body != nil { // net/http fills in a nil Body only after RoundTrip returns
+		drain(resp.Body)
+		_ = resp.Body.Close() // the answer is the error below; a failed close changes nothing
+	}
 	return nil, &malformedLocationError{status: resp.StatusCode, header: resp.Header, refused: t.refused}
 }
 
