@@ -3,11 +3,14 @@ package reeflow_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -127,4 +130,27 @@ func TestHTTPClientWhoseTransportBreaksItsContract(t *testing.T) {
 		assert.Equal(t, tc.refused, errors.Is(err, reeflow.ErrRedirectRefused), name)
 		assert.Equal(t, tc.status, resp.StatusCode, name)
 	}
+}
+
+// idleTransport answers every request with an empty list, and counts requests and
+// CloseIdleConnections calls.
+type idleTransport struct{ requests, closed atomic.Int32 }
+
+func (t *idleTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.requests.Add(1)
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, ContentLength: 2,
+		Body: io.NopCloser(strings.NewReader(`[]`)), Request: req}, nil
+}
+
+func (t *idleTransport) CloseIdleConnections() { t.closed.Add(1) }
+
+// Client.CloseIdleConnections reaches the user's Transport, through the redirect guard's.
+func TestCloseIdleConnectionsReachesTheUsersTransport(t *testing.T) {
+	t.Parallel()
+	rt := &idleTransport{}
+	client, err := reeflow.NewClient(reeflow.WithBaseURL("https://api.example.com"), reeflow.WithBasicAuth(docKeyID, docSecret),
+		reeflow.WithHTTPClient(&http.Client{Transport: rt}))
+	require.NoError(t, err)
+	client.CloseIdleConnections()
+	assert.EqualValues(t, 1, rt.closed.Load())
 }
