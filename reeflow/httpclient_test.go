@@ -154,3 +154,30 @@ func TestCloseIdleConnectionsReachesTheUsersTransport(t *testing.T) {
 	client.CloseIdleConnections()
 	assert.EqualValues(t, 1, rt.closed.Load())
 }
+
+// A client without a Transport uses http.DefaultTransport as it is at each request, as net/http
+// does: tools such as httpmock replace it after the clients exist. A nil one is an error.
+//
+// Not parallel: it replaces http.DefaultTransport, a global that parallel tests read. Every
+// sequential test ends before the parallel ones resume, and the cleanup restores it.
+func TestNilTransportIsTheDefaultTransportOfTheMoment(t *testing.T) {
+	client, err := reeflow.NewClient(reeflow.WithBaseURL("https://api.example.com"), reeflow.WithBasicAuth(docKeyID, docSecret),
+		reeflow.WithHTTPClient(&http.Client{}), reeflow.WithMaxRetries(0))
+	require.NoError(t, err)
+	mock := &idleTransport{}
+	saved := http.DefaultTransport
+	http.DefaultTransport = mock
+	t.Cleanup(func() { http.DefaultTransport = saved })
+
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, mock.requests.Load(), "the request went to the replacement")
+	client.CloseIdleConnections()
+	assert.EqualValues(t, 1, mock.closed.Load(), "so did CloseIdleConnections")
+
+	// No default transport at all is net/http's error, not a panic.
+	http.DefaultTransport = nil
+	_, err = client.Connections.List(context.Background())
+	assert.EqualError(t, err, `reeflow: list connections: Get "https://api.example.com/connections": http: no Client.Transport or DefaultTransport`)
+	client.CloseIdleConnections()
+}

@@ -51,11 +51,7 @@ const maxRedirects = 10
 // whose Location cannot be parsed, keeping the redirect's status (see checkLocation).
 func guardRedirects(hc *http.Client, refused error) *http.Client {
 	guarded := *hc
-	next := hc.Transport
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	guarded.Transport = checkLocation{next: next, refused: refused}
+	guarded.Transport = checkLocation{next: hc.Transport, refused: refused}
 	nextCheck := hc.CheckRedirect
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		from := via[0].URL
@@ -89,18 +85,34 @@ var errMalformedLocation = errors.New("the server redirected to a malformed Loca
 // answers such a response with a *malformedLocationError that carries the status and headers,
 // and names no Location. Every other response, and every error, passes untouched.
 type checkLocation struct {
+	// next is the user's Transport. Nil stands for http.DefaultTransport, looked up on every
+	// request as net/http does, so that replacing it later (as httpmock does) still takes effect.
 	next    http.RoundTripper
 	refused error // the sentinel a malformed Location's error matches too
 }
 
+func (t checkLocation) transport() http.RoundTripper {
+	if t.next != nil {
+		return t.next
+	}
+	return http.DefaultTransport
+}
+
 func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.next.RoundTrip(req)
+	next := t.transport()
+	if next == nil { // http.DefaultTransport set to nil: net/http's own error
+		if req.Body != nil {
+			_ = req.Body.Close() // a RoundTripper closes the request body, even on errors
+		}
+		return nil, errors.New("http: no Client.Transport or DefaultTransport")
+	}
+	resp, err := next.RoundTrip(req)
 	switch {
 	case err != nil:
 		return resp, err
 	case resp == nil:
 		// net/http's own error, naming the user's RoundTripper rather than this wrapper.
-		return nil, fmt.Errorf("http: RoundTripper implementation (%T) returned a nil *Response with a nil error", t.next)
+		return nil, fmt.Errorf("http: RoundTripper implementation (%T) returned a nil *Response with a nil error", next)
 	case resp.StatusCode < 300 || resp.StatusCode > 399:
 		return resp, nil
 	}
@@ -121,7 +133,7 @@ func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
 // CloseIdleConnections closes the idle connections of the transport it wraps, as
 // http.Client.CloseIdleConnections would.
 func (t checkLocation) CloseIdleConnections() {
-	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+	if c, ok := t.transport().(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
 }
