@@ -82,8 +82,9 @@ var errMalformedLocation = errors.New("the server redirected to a malformed Loca
 // together with the error of a refusing CheckRedirect, so the pipeline keeps that 3xx's
 // status; but a Location it cannot parse fails before CheckRedirect, with no response, and an
 // error that quotes the Location twice and without bound. checkLocation sees the 3xx first: it
-// answers such a response with a *malformedLocationError that carries the status and headers,
-// and names no Location. Every other response, and every error, passes untouched.
+// answers a redirect net/http would follow, and whose Location it could not parse, with a
+// *malformedLocationError that carries the status and headers, and names no Location. Every
+// other response, and every error, passes untouched.
 type checkLocation struct {
 	// next is the user's Transport. Nil stands for http.DefaultTransport, looked up on every
 	// request as net/http does, so that replacing it later (as httpmock does) still takes effect.
@@ -113,8 +114,8 @@ func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
 	case resp == nil:
 		// net/http's own error, naming the user's RoundTripper rather than this wrapper.
 		return nil, fmt.Errorf("http: RoundTripper implementation (%T) returned a nil *Response with a nil error", next)
-	case resp.StatusCode < 300 || resp.StatusCode > 399:
-		return resp, nil
+	case !followed(req, resp):
+		return resp, nil // net/http returns it as it is: the pipeline reports its status and body
 	}
 	loc := resp.Header.Get("Location")
 	if loc == "" {
@@ -130,6 +131,38 @@ func (t checkLocation) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, &malformedLocationError{status: resp.StatusCode, header: resp.Header, refused: t.refused}
 }
 
+// followed reports whether net/http's Client would follow resp, a response to req, by the rules
+// of its redirectBehavior: a 301, 302, 303, 307 or 308, but not a 307 or 308 when the request
+// that began the chain had a body and no GetBody to send it again (the pipeline sends a create
+// that way). Any other status, a 300 or 304 among them, is returned to the caller as it is.
+func followed(req *http.Request, resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
+		return true
+	case http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		first := firstRequest(req)
+		return first.GetBody != nil || first.Body == nil || first.Body == http.NoBody
+	}
+	return false
+}
+
+// maxChain bounds the walk of firstRequest: Response.Request is whatever the RoundTripper set,
+// which could loop. Far beyond any redirect chain; a longer one stops at a request of the chain.
+const maxChain = 1000
+
+// firstRequest returns the request that began the redirect chain req belongs to: net/http sets
+// the Response that caused each redirect on the next request, and a Transport sets the Request
+// that obtained each response. req itself when the chain cannot be walked back.
+func firstRequest(req *http.Request) *http.Request {
+	for range maxChain {
+		if req.Response == nil || req.Response.Request == nil {
+			break
+		}
+		req = req.Response.Request
+	}
+	return req
+}
+
 // CloseIdleConnections closes the idle connections of the transport it wraps, as
 // http.Client.CloseIdleConnections would.
 func (t checkLocation) CloseIdleConnections() {
@@ -138,8 +171,8 @@ func (t checkLocation) CloseIdleConnections() {
 	}
 }
 
-// malformedLocationError is a 3xx whose Location cannot be parsed: a redirect the client does
-// not follow, so it matches the refused sentinel as well.
+// malformedLocationError is a 3xx net/http would follow whose Location cannot be parsed: a
+// redirect the client does not follow, so it matches the refused sentinel as well.
 type malformedLocationError struct {
 	status  int
 	header  http.Header
