@@ -85,6 +85,14 @@ var errMalformedLocation = errors.New("the server redirected to a malformed Loca
 // answers a redirect net/http would follow, and whose Location it could not parse, with a
 // *malformedLocationError that carries the status and headers, and names no Location. Every
 // other response, and every error, passes untouched.
+//
+// With a user's client whose Timeout is set, net/http cancels each request the way it does for
+// any RoundTripper it does not know (setRequestCancel), since checkLocation is not an
+// *http.Transport: besides the context deadline, one goroutine and one timer per request, which
+// end when the call closes the response body, and a Request.Cancel channel, which
+// *http.Transport honours. Cancellation and the timeout's error behave the same; only that
+// small cost is added. Avoiding it would mean turning Timeout into a context deadline around
+// Client.Do, covering redirects and the body as net/http does: not worth it.
 type checkLocation struct {
 	// next is the user's Transport. Nil stands for http.DefaultTransport, looked up on every
 	// request as net/http does, so that replacing it later (as httpmock does) still takes effect.
