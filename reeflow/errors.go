@@ -46,9 +46,12 @@ var (
 )
 
 // ErrRedirectRefused matches a redirect the client does not follow: to another origin or from
-// https to http (either could carry the credentials away), one that would change the method, or
-// the 11th in a row. The error names the redirect's status ("reeflow: list connections: 302
-// Found: …"), which WithResponseInto's Response also carries.
+// https to http (either could carry the credentials away), one that would change the method, the
+// 11th in a row, or one whose Location cannot be parsed. The error names the redirect's status
+// ("reeflow: list connections: 302 Found: …"), which WithResponseInto's Response also carries.
+// A 3xx that net/http does not follow in the first place (a 300 or 304, or a 307 or 308 answering
+// a create, whose body the client does not send twice) is returned as it is, an *APIError with
+// its status and body, and does not match.
 var ErrRedirectRefused = errors.New("reeflow: redirect refused")
 
 // Sentinels for HMAC signature mode's failures and for a request without credentials. Reeflow

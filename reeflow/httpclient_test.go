@@ -2,11 +2,15 @@ package reeflow_test
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -90,4 +94,90 @@ func TestHTTPClientWithNilPointerTransportIsRefused(t *testing.T) {
 	t.Cleanup(client.CloseIdleConnections)
 	_, err = client.Connections.List(context.Background())
 	require.NoError(t, err)
+}
+
+// roundTripFunc is a user's RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// A user's RoundTripper that breaks its contract gets an error, never a panic: a nil response
+// with a nil error is net/http's error, naming the user's type; a redirect with a nil Body whose
+// Location does not parse is refused with its status.
+func TestHTTPClientWhoseTransportBreaksItsContract(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		rt      roundTripFunc
+		text    string
+		status  int
+		refused bool
+	}{
+		"nil response and nil error": {func(*http.Request) (*http.Response, error) { return nil, nil },
+			`reeflow: list connections: Get "https://api.example.com/connections": http: RoundTripper implementation (reeflow_test.roundTripFunc) returned a nil *Response with a nil error`,
+			0, false},
+		"redirect with a nil Body": {func(req *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: http.StatusFound, Header: http.Header{"Location": {"http://[::1"}}, Request: req}, nil
+		}, `reeflow: list connections: 302 Found: Get "https://api.example.com/connections": redirect refused: the server redirected to a malformed Location`,
+			http.StatusFound, true},
+	} {
+		client, err := reeflow.NewClient(reeflow.WithBaseURL("https://api.example.com"), reeflow.WithBasicAuth(docKeyID, docSecret),
+			reeflow.WithHTTPClient(&http.Client{Transport: tc.rt}), reeflow.WithMaxRetries(0))
+		require.NoError(t, err, name)
+		var resp reeflow.Response
+		_, err = client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
+		require.Error(t, err, name)
+		assert.Equal(t, tc.text, err.Error(), name)
+		assert.Equal(t, tc.refused, errors.Is(err, reeflow.ErrRedirectRefused), name)
+		assert.Equal(t, tc.status, resp.StatusCode, name)
+	}
+}
+
+// idleTransport answers every request with an empty list, and counts requests and
+// CloseIdleConnections calls.
+type idleTransport struct{ requests, closed atomic.Int32 }
+
+func (t *idleTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.requests.Add(1)
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, ContentLength: 2,
+		Body: io.NopCloser(strings.NewReader(`[]`)), Request: req}, nil
+}
+
+func (t *idleTransport) CloseIdleConnections() { t.closed.Add(1) }
+
+// Client.CloseIdleConnections reaches the user's Transport, through the redirect guard's.
+func TestCloseIdleConnectionsReachesTheUsersTransport(t *testing.T) {
+	t.Parallel()
+	rt := &idleTransport{}
+	client, err := reeflow.NewClient(reeflow.WithBaseURL("https://api.example.com"), reeflow.WithBasicAuth(docKeyID, docSecret),
+		reeflow.WithHTTPClient(&http.Client{Transport: rt}))
+	require.NoError(t, err)
+	client.CloseIdleConnections()
+	assert.EqualValues(t, 1, rt.closed.Load())
+}
+
+// A client without a Transport uses http.DefaultTransport as it is at each request, as net/http
+// does: tools such as httpmock replace it after the clients exist. A nil one is an error.
+//
+// Not parallel: it replaces http.DefaultTransport, a global that parallel tests read. Every
+// sequential test ends before the parallel ones resume, and the cleanup restores it.
+func TestNilTransportIsTheDefaultTransportOfTheMoment(t *testing.T) {
+	client, err := reeflow.NewClient(reeflow.WithBaseURL("https://api.example.com"), reeflow.WithBasicAuth(docKeyID, docSecret),
+		reeflow.WithHTTPClient(&http.Client{}), reeflow.WithMaxRetries(0))
+	require.NoError(t, err)
+	mock := &idleTransport{}
+	saved := http.DefaultTransport
+	http.DefaultTransport = mock
+	t.Cleanup(func() { http.DefaultTransport = saved })
+
+	_, err = client.Connections.List(context.Background())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, mock.requests.Load(), "the request went to the replacement")
+	client.CloseIdleConnections()
+	assert.EqualValues(t, 1, mock.closed.Load(), "so did CloseIdleConnections")
+
+	// No default transport at all is net/http's error, not a panic.
+	http.DefaultTransport = nil
+	_, err = client.Connections.List(context.Background())
+	assert.EqualError(t, err, `reeflow: list connections: Get "https://api.example.com/connections": http: no Client.Transport or DefaultTransport`)
+	client.CloseIdleConnections()
 }

@@ -131,7 +131,8 @@ func WithBaseURL(url string) Option {
 
 // WithHTTPClient sends requests with c instead of the SDK's tuned default client. Whatever
 // client is given, redirects to another origin or from https to http are refused. A nil
-// Transport is net/http's default one; a Transport or Jar that is a nil pointer (such as
+// Transport is net/http's default one, http.DefaultTransport as it is at each request (so a mock
+// installed there later is used); a Transport or Jar that is a nil pointer (such as
 // (*http.Transport)(nil)) is an error, since every request would panic. NewClient only.
 func WithHTTPClient(c *http.Client) Option {
 	return option{"WithHTTPClient", atNewClient, func(s *settings) error {

@@ -97,7 +97,7 @@ func TestMalformedRedirectIsNotQuoted(t *testing.T) {
 	}, reeflow.WithMaxRetries(2), reeflow.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	_, err := client.Connections.List(context.Background())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "the server redirected to a malformed Location")
+	assert.Contains(t, err.Error(), "redirect refused: the server redirected to a malformed Location")
 	assert.NotContains(t, err.Error(), "SECRETLOC")
 	assert.Less(t, len(err.Error()), 300)
 	assert.NotContains(t, logs.String(), "SECRETLOC")
@@ -106,7 +106,8 @@ func TestMalformedRedirectIsNotQuoted(t *testing.T) {
 
 // A redirect the client does not follow is the call's failed response: its status leads the
 // error, and reaches the Response and the log record, whether the guard refused it or its
-// Location could not be parsed (net/http returns no response then).
+// Location could not be parsed (net/http returns no response then). Either way it matches
+// ErrRedirectRefused.
 func TestRefusedRedirectKeepsItsStatus(t *testing.T) {
 	t.Parallel()
 	redirect := func(status int, location string) http.HandlerFunc {
@@ -125,9 +126,12 @@ func TestRefusedRedirectKeepsItsStatus(t *testing.T) {
 		refused bool // errors.Is(err, ErrRedirectRefused)
 	}{
 		{"malformed Location", redirect(http.StatusMovedPermanently, "http://[::1%zz]/"), list, 301,
-			"reeflow: list connections: 301 Moved Permanently: Get ", false},
+			"reeflow: list connections: 301 Moved Permanently: Get ", true},
 		{"malformed Location on a 307", redirect(http.StatusTemporaryRedirect, "/v2/%zz"), list, 307,
-			"reeflow: list connections: 307 Temporary Redirect: Get ", false},
+			"reeflow: list connections: 307 Temporary Redirect: Get ", true},
+		{"malformed Location on a 308 to a delete", redirect(http.StatusPermanentRedirect, "/v2/%zz"), func(c *reeflow.Client, o reeflow.Option) error {
+			return c.Connections.Delete(context.Background(), "conn_1", o)
+		}, 308, "reeflow: delete connection: 308 Permanent Redirect: Delete ", true},
 		{"loop", redirect(http.StatusFound, "/connections"), list, 302,
 			"reeflow: list connections: 302 Found: Get ", true},
 		{"other origin", redirect(http.StatusTemporaryRedirect, "http://127.0.0.2:1/x"), list, 307,
@@ -158,4 +162,47 @@ func TestRefusedRedirectKeepsItsStatus(t *testing.T) {
 func list(c *reeflow.Client, o reeflow.Option) error {
 	_, err := c.Connections.List(context.Background(), o)
 	return err
+}
+
+// A redirect net/http does not follow reaches the caller as the response it is, an *APIError
+// with its status and body, whatever its Location: a 300 or 304, and a 307 or 308 to a create,
+// whose body the client does not send twice. It is not ErrRedirectRefused.
+func TestRedirectNetHTTPDoesNotFollowIsTheAnswer(t *testing.T) {
+	t.Parallel()
+	create := func(c *reeflow.Client, o reeflow.Option) error {
+		_, err := c.Connections.Create(context.Background(), reeflow.CreateConnectionParams{Name: "n",
+			Config: reeflow.PostgresConfig{Host: "h", Port: 5432, Database: "d", User: "u", Password: "p", SSL: true}}, o)
+		return err
+	}
+	for _, tc := range []struct {
+		name     string
+		status   int
+		location string
+		call     func(*reeflow.Client, reeflow.Option) error
+		text     string
+	}{
+		{"300", http.StatusMultipleChoices, "/v2/%zz", list, "reeflow: list connections: 300 Multiple Choices: moved"},
+		{"304", http.StatusNotModified, "/v2/%zz", list, "reeflow: list connections: 304 Not Modified (empty body)"},
+		{"307 to a create", http.StatusTemporaryRedirect, "/v2/%zz", create, "reeflow: create connection: 307 Temporary Redirect: moved"},
+		{"308 to a create", http.StatusPermanentRedirect, "/v2/%zz", create, "reeflow: create connection: 308 Permanent Redirect: moved"},
+		{"307 to a create, a Location that parses", http.StatusTemporaryRedirect, "/v2/connections", create,
+			"reeflow: create connection: 307 Temporary Redirect: moved"},
+	} {
+		client, rec := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Location", tc.location)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(tc.status)
+			_, _ = w.Write([]byte(`{"message":"moved"}`)) // a 304 has no body: net/http drops it
+		})
+		var resp reeflow.Response
+		err := tc.call(client, reeflow.WithResponseInto(&resp))
+		var apiErr *reeflow.APIError
+		require.ErrorAs(t, err, &apiErr, tc.name)
+		assert.Equal(t, tc.status, apiErr.StatusCode, tc.name)
+		assert.Equal(t, tc.text, err.Error(), tc.name)
+		assert.NotErrorIs(t, err, reeflow.ErrRedirectRefused, tc.name)
+		assert.Equal(t, tc.status, resp.StatusCode, tc.name)
+		assert.Equal(t, tc.location, resp.Header.Get("Location"), tc.name)
+		assert.Len(t, rec.all(), 1, tc.name)
+	}
 }
