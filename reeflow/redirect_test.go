@@ -3,7 +3,10 @@ package reeflow_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -205,4 +208,73 @@ func TestRedirectNetHTTPDoesNotFollowIsTheAnswer(t *testing.T) {
 		assert.Equal(t, tc.location, resp.Header.Get("Location"), tc.name)
 		assert.Len(t, rec.all(), 1, tc.name)
 	}
+}
+
+// TestRefusedAnswerRequestIDHasNoCredentials: a refused redirect (to another origin, or with a
+// Location that does not parse) and a 101 are failed answers too: a request ID that echoes the
+// request's Authorization is redacted in the Response and in the log, as a 4xx's is.
+func TestRefusedAnswerRequestIDHasNoCredentials(t *testing.T) {
+	t.Parallel()
+	redirect := func(location string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Request-Id", r.Header.Get("Authorization"))
+			w.Header().Set("Location", location)
+			w.WriteHeader(http.StatusFound)
+		}
+	}
+	switching := func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\nX-Request-Id: " +
+			r.Header.Get("Authorization") + "\r\n\r\n")
+		_ = buf.Flush()
+	}
+	for name, respond := range map[string]http.HandlerFunc{
+		"another origin":     redirect("http://127.0.0.2:1/x"),
+		"malformed Location": redirect("http://[::1%zz]/"),
+		"101":                switching,
+	} {
+		sink := &testlog.Sink{}
+		client, rec := newRecorder(t, respond, reeflow.WithLogger(sink.Logger()), reeflow.WithAttemptTimeout(0))
+		var resp reeflow.Response
+		_, err := client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
+		require.Error(t, err, name)
+		auth := rec.last(t).Header.Get("Authorization")
+		token := strings.TrimPrefix(auth, "Basic ")
+		assert.Equal(t, "[REDACTED]", resp.RequestID, name)
+		for what, text := range map[string]string{"error": fmt.Sprintf("%+v", err), "log": sink.String(), "Response": fmt.Sprintf("%+v", resp)} {
+			assert.NotContains(t, text, token, "%s: the %s holds the credentials", name, what)
+		}
+	}
+}
+
+// TestRefusedRedirectKeepsItsConnection: net/http reads at most 2 KB of a redirect it was told
+// not to follow before closing it; the client drains a longer body, so calls that each meet
+// one reuse one connection instead of opening a new one every time.
+func TestRefusedRedirectKeepsItsConnection(t *testing.T) {
+	t.Parallel()
+	var opened atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Location", "http://127.0.0.2:1/x")
+		w.WriteHeader(http.StatusFound)
+		_, _ = io.WriteString(w, strings.Repeat("x", 3000))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	client, err := reeflow.NewClient(reeflow.WithBaseURL(srv.URL), reeflow.WithBasicAuth(docKeyID, docSecret), reeflow.WithMaxRetries(0))
+	require.NoError(t, err)
+	t.Cleanup(client.CloseIdleConnections)
+	for range 20 {
+		_, err := client.Connections.List(context.Background())
+		require.ErrorIs(t, err, reeflow.ErrRedirectRefused)
+	}
+	assert.Equal(t, int32(1), opened.Load(), "each refused redirect's connection is reused")
 }

@@ -70,8 +70,10 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 		err = withoutQuery(err, req.URL)
 		if status != 0 {
 			// The 3xx is the failed response: its status leads the error, and reaches the log
-			// and the Response, as a failed response's always does.
-			res.status, res.header, res.requestID = status, header, header.Get("X-Request-Id")
+			// and the Response, as a failed response's always does, its request ID cleaned of
+			// the request's credentials as a failed response's is.
+			res.status, res.header = status, header
+			res.requestID = newRedactor(req.Header).String(header.Get("X-Request-Id"))
 			err = fmt.Errorf("%s: %w", statusLine(status), err)
 		}
 		res.err = err
@@ -86,6 +88,7 @@ func (a *attempt) send(ctx context.Context) (res attemptResult) {
 		// The SDK never asks for an upgrade, and net/http handles every other 1xx itself. A 101
 		// hands over the raw connection, which no context or timeout bounds: never read it.
 		res.err = fmt.Errorf("unexpected %d response", resp.StatusCode)
+		res.requestID = newRedactor(req.Header).String(res.requestID)
 	case resp.StatusCode > 299:
 		a.failed(req.Header, resp, &res)
 	default:

@@ -52,8 +52,23 @@ const maxRedirects = 10
 func guardRedirects(hc *http.Client, refused error) *http.Client {
 	guarded := *hc
 	guarded.Transport = checkLocation{next: hc.Transport, refused: refused}
-	nextCheck := hc.CheckRedirect
+	check := checkRedirect(refused, hc.CheckRedirect)
 	guarded.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		err := check(req, via)
+		if err != nil && !errors.Is(err, http.ErrUseLastResponse) && req.Response != nil && req.Response.Body != nil {
+			// net/http reads at most 2 KB of a refused 3xx before closing it, which costs its
+			// connection when the body is longer: drain it (bounded), so the connection is reused.
+			drain(req.Response.Body)
+		}
+		return err
+	}
+	return &guarded
+}
+
+// checkRedirect returns the check guardRedirects applies to each redirect, nextCheck (the
+// user's CheckRedirect) last.
+func checkRedirect(refused error, nextCheck func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
 		from := via[0].URL
 		if req.URL.Scheme != from.Scheme || req.URL.Host != from.Host {
 			return fmt.Errorf("%w: from %s to %s", refused,
@@ -72,7 +87,6 @@ func guardRedirects(hc *http.Client, refused error) *http.Client {
 		}
 		return nil
 	}
-	return &guarded
 }
 
 // errMalformedLocation: a 3xx whose Location header cannot be parsed.
@@ -90,8 +104,10 @@ var errMalformedLocation = errors.New("the server redirected to a malformed Loca
 // any RoundTripper it does not know (setRequestCancel), since checkLocation is not an
 // *http.Transport: besides the context deadline, one goroutine and one timer per request, which
 // end when the call closes the response body, and a Request.Cancel channel, which
-// *http.Transport honours. Cancellation and the timeout's error behave the same; only that
-// small cost is added. Avoiding it would mean turning Timeout into a context deadline around
+// *http.Transport honours. The timer and the context deadline then race, so a timeout's error
+// text varies (context deadline exceeded, or net/http's Client.Timeout wording), while
+// errors.Is(err, context.DeadlineExceeded) and net.Error's Timeout() hold either way, and
+// retries treat it alike; only that small cost is added. Avoiding it would mean turning Timeout into a context deadline around
 // Client.Do, covering redirects and the body as net/http does: not worth it.
 type checkLocation struct {
 	// next is the user's Transport. Nil stands for http.DefaultTransport, looked up on every
