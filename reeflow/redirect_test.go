@@ -243,7 +243,8 @@ func TestRefusedAnswerRequestIDHasNoCredentials(t *testing.T) {
 		_, err := client.Connections.List(context.Background(), reeflow.WithResponseInto(&resp))
 		require.Error(t, err, name)
 		auth := rec.last(t).Header.Get("Authorization")
-		token := strings.TrimPrefix(auth, "Basic ")
+		// Printed request IDs are cut at 100 bytes: look for the token's start.
+		token := strings.TrimPrefix(auth, "Basic ")[:20]
 		assert.Equal(t, "[REDACTED]", resp.RequestID, name)
 		for what, text := range map[string]string{"error": fmt.Sprintf("%+v", err), "log": sink.String(), "Response": fmt.Sprintf("%+v", resp)} {
 			assert.NotContains(t, text, token, "%s: the %s holds the credentials", name, what)
