@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"go/ast"
 	"go/doc"
-	"go/parser"
 	"go/printer"
-	"go/token"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -410,17 +407,9 @@ func FuzzParseErrorBody(f *testing.F) {
 // "= transport.ErrRedirectRefused" hid its message).
 func TestGodocNamesNoInternalPackage(t *testing.T) {
 	t.Parallel()
-	fset := token.NewFileSet()
-	var files []*ast.File
+	fset, files := parsePackage(t)
 	internal := map[string]bool{} // the names internal packages are imported as
-	entries, err := os.ReadDir(".")
-	require.NoError(t, err)
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, e.Name(), nil, parser.ParseComments)
-		require.NoError(t, err)
+	for _, f := range files {
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
 			if strings.Contains(path, "/internal/") {
@@ -431,7 +420,6 @@ func TestGodocNamesNoInternalPackage(t *testing.T) {
 				internal[name] = true
 			}
 		}
-		files = append(files, f)
 	}
 	require.True(t, internal["transport"], "the test reads the imports")
 	pkg, err := doc.NewFromFiles(fset, files, "github.com/reeflow/reeflow-go/reeflow")

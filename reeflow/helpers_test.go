@@ -1,9 +1,14 @@
 package reeflow_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -94,3 +99,22 @@ func newPlainServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
 }
 
 func strPtr(s string) *string { return &s }
+
+// parsePackage parses the non-test files of package reeflow, with their comments: the source go
+// doc reads.
+func parsePackage(t *testing.T) (*token.FileSet, []*ast.File) {
+	t.Helper()
+	fset := token.NewFileSet()
+	var files []*ast.File
+	entries, err := os.ReadDir(".")
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, e.Name(), nil, parser.ParseComments)
+		require.NoError(t, err)
+		files = append(files, f)
+	}
+	return fset, files
+}

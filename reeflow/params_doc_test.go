@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"go/ast"
 	"go/doc"
-	"go/parser"
-	"go/token"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -81,18 +77,7 @@ func TestParamsDocumentTheirWireBody(t *testing.T) {
 // typeDocs returns the doc comment of every type of package reeflow, from its source.
 func typeDocs(t *testing.T) map[string]string {
 	t.Helper()
-	fset := token.NewFileSet()
-	var files []*ast.File
-	entries, err := os.ReadDir(".")
-	require.NoError(t, err)
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, e.Name(), nil, parser.ParseComments)
-		require.NoError(t, err)
-		files = append(files, f)
-	}
+	fset, files := parsePackage(t)
 	pkg, err := doc.NewFromFiles(fset, files, "github.com/reeflow/reeflow-go/reeflow")
 	require.NoError(t, err)
 	docs := map[string]string{}
