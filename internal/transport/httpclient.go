@@ -107,8 +107,8 @@ var errMalformedLocation = errors.New("the server redirected to a malformed Loca
 // *http.Transport honours. The timer and the context deadline then race, so a timeout's error
 // text varies (context deadline exceeded, or net/http's Client.Timeout wording), while
 // errors.Is(err, context.DeadlineExceeded) and net.Error's Timeout() hold either way, and
-// retries treat it alike; only that small cost is added. Avoiding it would mean turning Timeout into a context deadline around
-// Client.Do, covering redirects and the body as net/http does: not worth it.
+// retries treat it alike. Avoiding that small cost would mean turning Timeout into a context
+// deadline around Client.Do, covering redirects and the body as net/http does: not worth it.
 type checkLocation struct {
 	// next is the user's Transport. Nil stands for http.DefaultTransport, looked up on every
 	// request as net/http does, so that replacing it later (as httpmock does) still takes effect.
