@@ -45,6 +45,10 @@ func FuzzCacheKeyMeansTheSameWireBody(f *testing.F) {
 		{18, 2, "", 1 << 60, 0},   // a named int beyond 2^53
 		{19, 9, "", 0, 1.0 / 3.0}, // a named float64 and a float32
 		{17, 16, "", 0, 5e-324},
+		{9, 23, "", 0, 0.123},             // two neighbouring float32s
+		{7, 6, "", 1<<53 - 1, 0},          // the largest exact integer, as uint64 and int64
+		{15, 6, "", -(1 << 53) + 1, 0},    // the smallest, as json.Number and int64
+		{14, 2, "9007199254740991", 0, 0}, // the largest as a json.Number
 	} {
 		f.Add(seed.a, seed.b, seed.s, seed.i, seed.fl)
 	}
@@ -54,6 +58,15 @@ func FuzzCacheKeyMeansTheSameWireBody(f *testing.F) {
 		pb := attributeParams(fuzzValue(kindB, s, i, fl))
 		ka, errA := keyOf(pa)
 		kb, errB := keyOf(pb)
+		// keyOf refuses only params that Validate refuses: a valid caller always has a key.
+		for _, c := range []struct {
+			p   reeflow.CreateSessionParams
+			err error
+		}{{pa, errA}, {pb, errB}} {
+			if c.err != nil && c.p.Validate() == nil {
+				t.Fatalf("%#v is valid but has no key: %v", c.p.UserAttributes["v"], c.err)
+			}
+		}
 		if errA != nil || errB != nil || ka != kb {
 			return
 		}
@@ -82,7 +95,7 @@ type (
 // fuzzValue builds an attribute value of the Go type kind names from the fuzzer's inputs, so
 // that two kinds often build the same number in two types.
 func fuzzValue(kind uint8, s string, i int64, fl float64) any {
-	switch kind % 24 {
+	switch kind % 25 {
 	case 0:
 		return s
 	case 1:
@@ -129,6 +142,8 @@ func fuzzValue(kind uint8, s string, i int64, fl float64) any {
 		return namedBool(i%2 == 0)
 	case 22:
 		return json.Number(strconv.FormatFloat(float64(float32(fl)), 'g', -1, 32))
+	case 23: // the float32 next to case 9's: two values that must never share a key
+		return math.Nextafter32(float32(fl), float32(math.Inf(1)))
 	default:
 		return namedUint16(i)
 	}
